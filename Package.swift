@@ -1,0 +1,152 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+/// Shared by every Swift target: Swift 6 mode with the stricter import rules from STYLE.md §2.
+let swiftSettings: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "falaj",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "falaj", targets: ["FalajCLI"]),
+        .executable(name: "falaj-agent", targets: ["FalajAgent"]),
+        .executable(name: "falaj-bench-server", targets: ["FalajBenchServer"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.3.0"),
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.1.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.0.0"),
+    ],
+    targets: [
+        // MARK: C modules (system libraries found through pkg-config, plus small shims)
+        .systemLibrary(name: "CLibPQ", path: "Sources/CModules/CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        .systemLibrary(name: "COpenSSL", path: "Sources/CModules/COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CArgon2", path: "Sources/CModules/CArgon2", pkgConfig: "libargon2", providers: [.apt(["libargon2-dev"])]),
+        .systemLibrary(name: "CCurl", path: "Sources/CModules/CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .target(name: "CSystemShim", path: "Sources/CModules/CSystemShim"),
+        .target(name: "COpenSSLShim", dependencies: ["COpenSSL"], path: "Sources/CModules/COpenSSLShim"),
+        .target(name: "CCurlShim", dependencies: ["CCurl"], path: "Sources/CModules/CCurlShim"),
+
+        // MARK: Foundation modules
+        .target(
+            name: "BlockingPool",
+            dependencies: [.product(name: "DequeModule", package: "swift-collections")],
+            path: "Sources/Foundation/BlockingPool",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "WebServer",
+            dependencies: [
+                "CSystemShim", "COpenSSL", "COpenSSLShim",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "PostgresClient",
+            dependencies: [
+                "CLibPQ", "CSystemShim", "BlockingPool",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Sources/Foundation/PostgresClient",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "FalajCrypto",
+            dependencies: ["COpenSSL", "COpenSSLShim", "CArgon2", "BlockingPool"],
+            path: "Sources/Foundation/FalajCrypto",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "HTTPClient",
+            dependencies: ["CCurl", "CCurlShim", "BlockingPool"],
+            path: "Sources/Foundation/HTTPClient",
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: Domain modules
+        .target(name: "Residency", dependencies: ["PostgresClient", "FalajCrypto"], swiftSettings: swiftSettings),
+        .target(name: "Tenancy", dependencies: ["Residency", "PostgresClient", "FalajCrypto"], swiftSettings: swiftSettings),
+        .target(name: "Billing", dependencies: ["Tenancy", "Residency"], swiftSettings: swiftSettings),
+        .target(name: "AgentProtocol", path: "Sources/ComputeAgents/AgentProtocol", swiftSettings: swiftSettings),
+        .target(
+            name: "ComputeAgents",
+            dependencies: ["AgentProtocol", "Residency", "Tenancy"],
+            path: "Sources/ComputeAgents/ControlPlane",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "AgentNode",
+            dependencies: ["AgentProtocol", "HTTPClient", "WebServer"],
+            path: "Sources/ComputeAgents/Node",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Platform",
+            dependencies: ["Tenancy", "Residency", "Billing", "ComputeAgents"],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: Edge
+        .target(
+            name: "Portal",
+            dependencies: [
+                "WebServer", "Tenancy", "Residency", "Billing", "ComputeAgents", "Platform", "PostgresClient",
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.copy("Templates")],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: Executables
+        .executableTarget(
+            name: "FalajCLI",
+            dependencies: [
+                "Portal", "WebServer", "PostgresClient",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Sources/Executables/falaj",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "FalajAgent",
+            dependencies: ["AgentNode", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Sources/Executables/falaj-agent",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "FalajBenchServer",
+            dependencies: ["WebServer", .product(name: "Logging", package: "swift-log")],
+            path: "Sources/Executables/falaj-bench-server",
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: Tests
+        .target(
+            name: "TestSupport",
+            dependencies: ["PostgresClient", "WebServer"],
+            path: "Tests/TestSupport",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "WebServerTests", dependencies: ["WebServer", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "PostgresClientTests", dependencies: ["PostgresClient", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "FalajCryptoTests", dependencies: ["FalajCrypto"], swiftSettings: swiftSettings),
+        .testTarget(name: "PortalTests", dependencies: ["Portal", "TestSupport", "FalajCLI"], swiftSettings: swiftSettings),
+    ]
+)

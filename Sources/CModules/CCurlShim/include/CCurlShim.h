@@ -1,0 +1,17 @@
+#ifndef FALAJ_C_CURL_SHIM_H
+#define FALAJ_C_CURL_SHIM_H
+/* Typed wrappers for libcurl's variadic option and info calls. */
+#include <curl/curl.h>
+
+CURLcode falaj_curl_setopt_long(CURL *handle, CURLoption option, long value);
+CURLcode falaj_curl_setopt_pointer(CURL *handle, CURLoption option, void *value);
+CURLcode falaj_curl_setopt_string(CURL *handle, CURLoption option, const char *value);
+CURLcode falaj_curl_setopt_offset(CURL *handle, CURLoption option, curl_off_t value);
+CURLcode falaj_curl_setopt_write_function(CURL *handle, size_t (*fn)(char *, size_t, size_t, void *));
+CURLcode falaj_curl_setopt_read_function(CURL *handle, size_t (*fn)(char *, size_t, size_t, void *));
+CURLcode falaj_curl_setopt_header_function(CURL *handle, size_t (*fn)(char *, size_t, size_t, void *));
+CURLcode falaj_curl_getinfo_long(CURL *handle, CURLINFO info, long *value);
+CURLcode falaj_curl_getinfo_double(CURL *handle, CURLINFO info, double *value);
+CURLMcode falaj_curl_multi_setopt_long(CURLM *multi, CURLMoption option, long value);
+
+#endif

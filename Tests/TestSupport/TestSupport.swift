@@ -1,0 +1,5 @@
+import PostgresClient
+import WebServer
+
+/// Shared helpers for the test targets.
+public enum TestSupport {}
