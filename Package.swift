@@ -132,7 +132,12 @@ let package = Package(
         ),
         .executableTarget(
             name: "FalajBenchServer",
-            dependencies: ["WebServer", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "WebServer",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             path: "Sources/Executables/falaj-bench-server",
             swiftSettings: swiftSettings
         ),

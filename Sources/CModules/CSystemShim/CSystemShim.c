@@ -1,12 +1,17 @@
 #define _GNU_SOURCE
 #include "CSystemShim.h"
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netdb.h>
+#include <stdio.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
+#include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 const uint32_t FALAJ_EPOLLIN = EPOLLIN;
@@ -58,8 +63,67 @@ int falaj_eventfd_drain(int fd) {
     return n < 0 && errno != EAGAIN ? -1 : 0;
 }
 
-int falaj_accept(int listen_fd) {
-    return accept4(listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+int falaj_accept(int listen_fd, char *peer, size_t peer_len) {
+    struct sockaddr_storage addr;
+    socklen_t len = sizeof addr;
+    int fd = accept4(listen_fd, (struct sockaddr *)&addr, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0 || peer == NULL || peer_len == 0) return fd;
+    char host[INET6_ADDRSTRLEN] = "?";
+    int port = 0;
+    if (addr.ss_family == AF_INET) {
+        struct sockaddr_in *in = (struct sockaddr_in *)&addr;
+        inet_ntop(AF_INET, &in->sin_addr, host, sizeof host);
+        port = ntohs(in->sin_port);
+        snprintf(peer, peer_len, "%s:%d", host, port);
+    } else if (addr.ss_family == AF_INET6) {
+        struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&addr;
+        inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof host);
+        port = ntohs(in6->sin6_port);
+        snprintf(peer, peer_len, "[%s]:%d", host, port);
+    } else {
+        snprintf(peer, peer_len, "unix");
+    }
+    return fd;
+}
+
+int falaj_listen(const char *host, int port, int backlog, int *bound_port) {
+    struct addrinfo hints, *result = NULL;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+    char service[16];
+    snprintf(service, sizeof service, "%d", port);
+    int rc = getaddrinfo(host, service, &hints, &result);
+    if (rc != 0) {
+        errno = EADDRNOTAVAIL;
+        return -1;
+    }
+    int fd = -1;
+    int saved = 0;
+    for (struct addrinfo *ai = result; ai != NULL; ai = ai->ai_next) {
+        fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
+        if (fd < 0) { saved = errno; continue; }
+        int one = 1;
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+        setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+        if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && listen(fd, backlog) == 0) break;
+        saved = errno;
+        close(fd);
+        fd = -1;
+    }
+    freeaddrinfo(result);
+    if (fd < 0) {
+        errno = saved;
+        return -1;
+    }
+    struct sockaddr_storage addr;
+    socklen_t len = sizeof addr;
+    if (bound_port != NULL && getsockname(fd, (struct sockaddr *)&addr, &len) == 0) {
+        *bound_port = addr.ss_family == AF_INET6 ? ntohs(((struct sockaddr_in6 *)&addr)->sin6_port)
+                                                 : ntohs(((struct sockaddr_in *)&addr)->sin_port);
+    }
+    return fd;
 }
 
 ssize_t falaj_sendfile(int out_fd, int in_fd, int64_t *offset, size_t count) {
@@ -75,3 +139,11 @@ int falaj_set_nodelay(int fd) {
 }
 
 int falaj_errno(void) { return errno; }
+
+int64_t falaj_parse_http_date(const char *text) {
+    struct tm parts;
+    memset(&parts, 0, sizeof parts);
+    const char *end = strptime(text, "%a, %d %b %Y %H:%M:%S GMT", &parts);
+    if (end == NULL || *end != '\0') return -1;
+    return (int64_t)timegm(&parts);
+}

@@ -21,12 +21,17 @@ int falaj_eventfd(void);
 int falaj_eventfd_signal(int fd);
 int falaj_eventfd_drain(int fd);
 
-/** accept4 with SOCK_NONBLOCK | SOCK_CLOEXEC. */
-int falaj_accept(int listen_fd);
+/** accept4 with SOCK_NONBLOCK | SOCK_CLOEXEC; writes the peer as "ip:port" (or "[ip6]:port") into `peer`. */
+int falaj_accept(int listen_fd, char *peer, size_t peer_len);
+/** Creates a non-blocking listening TCP socket with SO_REUSEADDR and SO_REUSEPORT bound to host:port.
+ *  Returns the fd, or -1 with errno set. `bound_port` receives the actual port (for port 0). */
+int falaj_listen(const char *host, int port, int backlog, int *bound_port);
 /** sendfile(2) from `in_fd` at `*offset` to `out_fd`. */
 ssize_t falaj_sendfile(int out_fd, int in_fd, int64_t *offset, size_t count);
 /** Sets TCP_NODELAY on a socket. */
 int falaj_set_nodelay(int fd);
+/** Parses an IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT") into Unix seconds; -1 when malformed. */
+int64_t falaj_parse_http_date(const char *text);
 /** The calling thread's errno. */
 int falaj_errno(void);
 
