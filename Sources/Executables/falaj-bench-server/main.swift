@@ -1,6 +1,7 @@
 import HTTPTypes
 import Logging
 import ServiceLifecycle
+import UnixSignals
 import WebServer
 
 // The benchmark server: `falaj-bench-server PORT`. Two routes, like for like with bench/hummingbird.
