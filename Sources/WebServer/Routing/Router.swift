@@ -20,7 +20,7 @@ public struct Router: HTTPResponder {
     let root: RouteNode
     let middleware: [any Middleware]
     let errorRenderer: any ErrorRenderer
-    let observer: (any RequestObserver)?
+    let observers: [any RequestObserver]
     let logger: Logger
 
     /// Matches, runs middleware and handler, renders errors, adds `X-Request-Id`, reports to the observer.
@@ -55,7 +55,8 @@ public struct Router: HTTPResponder {
             response = errorRenderer.response(for: error, request: request)
         }
         response.headerFields[HTTPField.Name.requestID] = request.id
-        observer?.requestFinished(request, status: response.status, duration: .now - start)
+        let duration = ContinuousClock.now - start
+        for observer in observers { observer.requestFinished(request, status: response.status, duration: duration) }
         return response
     }
 
@@ -102,9 +103,9 @@ public struct RouterBuilder {
     /// Builds the router.
     /// - Parameters:
     ///   - errorRenderer: turns errors into responses (default: problem+json for `/api/`, plain HTML elsewhere).
-    ///   - observer: told about every finished request (metrics, access logs).
-    public func build(errorRenderer: any ErrorRenderer = DefaultErrorRenderer(), observer: (any RequestObserver)? = nil, logger: Logger) -> Router {
-        Router(root: root, middleware: middleware, errorRenderer: errorRenderer, observer: observer, logger: logger)
+    ///   - observers: told about every finished request (metrics, access logs), in order.
+    public func build(errorRenderer: any ErrorRenderer = DefaultErrorRenderer(), observers: [any RequestObserver] = [], logger: Logger) -> Router {
+        Router(root: root, middleware: middleware, errorRenderer: errorRenderer, observers: observers, logger: logger)
     }
 }
 
