@@ -1,0 +1,52 @@
+import Foundation
+import HTTPTypes
+public import WebServer
+
+/// Builds the control plane's router: pages, operations endpoints and static files.
+public enum PortalRouter {
+    /// Every route of the portal, with metrics and access logging.
+    /// - Parameters:
+    ///   - environment: what the hosting process provides.
+    ///   - metrics: the request metrics shared with `/metrics`.
+    public static func make(environment: PortalEnvironment, metrics: HTTPMetrics) async throws -> Router {
+        let templates = try await TemplateRenderer.load()
+        let staticFiles = try StaticFiles(root: environment.publicDirectory)
+        var routes = RouterBuilder()
+        routes.use(SecurityHeaders())
+
+        routes.get("/") { _ in
+            let regions = (try? await environment.regions()) ?? []
+            return templates.page(
+                "landing",
+                [
+                    "title": "Falaj — ML platform with data residency",
+                    "regions": regions.map { ["id": $0.id, "displayName": $0.displayName, "jurisdiction": $0.jurisdiction] },
+                    "hasRegions": !regions.isEmpty,
+                ]
+            )
+        }
+        OperationsRoutes.add(to: &routes, environment: environment, metrics: metrics)
+        routes.get("/static/**", staticFiles.handler(mountDepth: 1))
+        routes.get("/favicon.ico") { request in try staticFiles.response(for: request, relativeSegments: ["favicon.svg"]) }
+
+        return routes.build(
+            errorRenderer: PortalErrorRenderer(templates: templates, logger: environment.logger),
+            observers: [metrics, AccessLog(logger: environment.logger)],
+            logger: environment.logger
+        )
+    }
+}
+
+/// Headers every portal response carries: no MIME sniffing, no framing by other sites, a strict CSP.
+struct SecurityHeaders: Middleware {
+    func handle(_ request: Request, next: RequestHandler) async throws -> Response {
+        var response = try await next(request)
+        response.headerFields[HTTPField.Name("X-Content-Type-Options")!] = "nosniff"
+        response.headerFields[HTTPField.Name("X-Frame-Options")!] = "DENY"
+        response.headerFields[HTTPField.Name("Referrer-Policy")!] = "same-origin"
+        if response.headerFields[.contentType]?.hasPrefix("text/html") == true {
+            response.headerFields[.contentSecurityPolicy] = "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'"
+        }
+        return response
+    }
+}
