@@ -1,0 +1,30 @@
+# Falaj: the two set-up commands are `make run` and `make test` (see README.md).
+SHELL := /bin/bash
+.DEFAULT_GOAL := run
+
+.PHONY: run test bench deps build clean
+
+## Installs missing system packages (Debian 12; as root or with sudo).
+deps:
+	@bash scripts/install-deps.sh
+
+## Builds in release mode and starts `falaj serve` on an embedded Postgres under ./.falaj.
+## Extra flags go in ARGS, e.g. `make run ARGS="--port 9090"`.
+run: deps
+	swift build -c release --product falaj
+	./.build/release/falaj serve $(ARGS)
+
+## Starts a throwaway Postgres, runs `swift test`, stops it; non-zero on any failure.
+test: deps
+	@bash scripts/run-tests.sh
+
+## Release build + wrk against the Hummingbird comparison server (several minutes; see BENCHMARKS.md).
+bench: deps
+	@bash scripts/install-deps.sh bench
+	@bash bench/run
+
+build: deps
+	swift build
+
+clean:
+	rm -rf .build .falaj
