@@ -70,7 +70,8 @@ extension Argon2id {
                 saltByteCount >= 8, saltByteCount <= 1024,
                 hashByteCount >= 16, hashByteCount <= 1024
             else {
-                throw CryptoError(.invalidParameters, detail: "m=\(memoryKiB) t=\(iterations) p=\(parallelism) salt=\(saltByteCount) hash=\(hashByteCount)")
+                let detail = "m=\(memoryKiB) t=\(iterations) p=\(parallelism) salt=\(saltByteCount) hash=\(hashByteCount)"
+                throw CryptoError(.invalidParameters, detail: detail)
             }
         }
 
