@@ -1,7 +1,10 @@
 import CSystemShim
 import Foundation
 
-/// Reads and writes a connection's bytes: straight on the socket, or through TLS.
+/// Reads and writes a connection's bytes: straight on the socket, or through a ``TLSSession``.
+///
+/// Both paths are non-blocking and classify every outcome, so the connection only deals with
+/// "bytes", "wait", "closed" and "failed".
 struct ConnectionTransport {
     enum ReadOutcome {
         case bytes(Int)
@@ -26,20 +29,61 @@ struct ConnectionTransport {
         case established
     }
 
-    private(set) var phase: Phase = .established
-    /// Whether the bytes travel over TLS.
-    var isSecure: Bool { false }
-    /// Whether the transport holds decrypted bytes that epoll will not report.
-    var hasBufferedInput: Bool { false }
-    /// While handshaking: whether the handshake waits to write (true) or read (false); nil once established.
-    var continueHandshakeInterest: Bool? { nil }
+    private let tls: TLSSession?
+    private(set) var phase: Phase
+    private var handshakeWantsWrite = false
+
+    private init(tls: TLSSession?) {
+        self.tls = tls
+        self.phase = tls == nil ? .established : .handshaking
+    }
 
     /// A plain TCP transport.
-    static var plain: ConnectionTransport { ConnectionTransport() }
+    static var plain: ConnectionTransport { ConnectionTransport(tls: nil) }
 
-    mutating func continueHandshake() -> HandshakeOutcome { .complete }
+    /// A server-side TLS transport on `fd`; the handshake runs as the socket becomes ready.
+    static func tls(_ context: TLSContext, fd: Int32) throws -> ConnectionTransport {
+        ConnectionTransport(tls: try TLSSession(context: context, fileDescriptor: fd, role: .server))
+    }
+
+    /// Whether the bytes travel over TLS.
+    var isSecure: Bool { tls != nil }
+    /// Whether TLS holds decrypted bytes that epoll will not report.
+    var hasBufferedInput: Bool { tls?.hasBufferedPlaintext ?? false }
+    /// While handshaking: whether the handshake waits to write (true) or to read (false); nil once established.
+    var continueHandshakeInterest: Bool? { phase == .handshaking ? handshakeWantsWrite : nil }
+    /// Whether file bodies may go out with sendfile(2) (only without TLS).
+    var canSendFile: Bool { tls == nil }
+
+    mutating func continueHandshake() -> HandshakeOutcome {
+        guard let tls, phase == .handshaking else { return .complete }
+        switch tls.handshake() {
+        case .complete:
+            phase = .established
+            return .complete
+        case .wantRead:
+            handshakeWantsWrite = false
+            return .wantRead
+        case .wantWrite:
+            handshakeWantsWrite = true
+            return .wantWrite
+        case .closed:
+            return .closed
+        case .failed:
+            return .failed
+        }
+    }
 
     func read(fd: Int32, into buffer: inout [UInt8]) -> ReadOutcome {
+        if let tls {
+            let result = buffer.withUnsafeMutableBytes { tls.read(into: $0) }
+            switch result {
+            case .bytes(let count): return .bytes(count)
+            case .wantRead, .wantWrite: return .wouldBlock
+            case .closed: return .closed
+            case .failed(let reason): return .failed(reason)
+            }
+        }
         while true {
             let count = buffer.withUnsafeMutableBytes { Foundation.read(fd, $0.baseAddress, $0.count) }
             if count > 0 { return .bytes(count) }
@@ -55,6 +99,14 @@ struct ConnectionTransport {
     }
 
     func write(fd: Int32, _ bytes: UnsafeRawBufferPointer) -> WriteOutcome {
+        if let tls {
+            switch tls.write(bytes) {
+            case .bytes(let count): return .bytes(count)
+            case .wantRead, .wantWrite: return .wouldBlock
+            case .closed: return .closed
+            case .failed(let reason): return .failed(reason)
+            }
+        }
         while true {
             let count = Foundation.send(fd, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL))
             if count >= 0 { return .bytes(count) }
@@ -68,8 +120,8 @@ struct ConnectionTransport {
         }
     }
 
-    /// Whether file bodies may go out with sendfile(2) (not through TLS).
-    var canSendFile: Bool { true }
-
-    func shutdown(fd: Int32) {}
+    /// Sends TLS close_notify (best effort, never blocks); nothing for plain TCP.
+    func shutdown(fd: Int32) {
+        _ = tls?.shutdown()
+    }
 }

@@ -36,6 +36,7 @@ final class HTTPConnection: EventLoopHandler {
     /// Time of the last byte read or written; drives the idle and header deadlines.
     var lastActivity = ContinuousClock.now
     var headerStart: ContinuousClock.Instant?
+    private let openedAt = ContinuousClock.now
 
     init(fd: Int32, loop: EventLoop, server: ServerState, remoteAddress: String, transport: ConnectionTransport) {
         self.fd = fd
@@ -52,6 +53,10 @@ final class HTTPConnection: EventLoopHandler {
     // MARK: Events
 
     func handleEvents(_ events: UInt32) {
+        if case .handshaking = transport.phase {
+            readAvailable()  // drives the handshake whichever way it waits
+            return
+        }
         if events & FALAJ_EPOLLIN != 0 || events & (FALAJ_EPOLLHUP | FALAJ_EPOLLERR | FALAJ_EPOLLRDHUP) != 0 {
             readAvailable()
         }
@@ -273,6 +278,11 @@ final class HTTPConnection: EventLoopHandler {
     func tick(now: ContinuousClock.Instant) {
         guard !isClosed else { return }
         let limits = server.limits
+        if case .handshaking = transport.phase {
+            // A TLS handshake gets the same budget as a request head.
+            if now - openedAt > limits.headerReadTimeout || server.isDraining.load(ordering: .relaxed) { close() }
+            return
+        }
         if let current {
             if !current.isBodyComplete, !isReadPaused, now - current.lastBodyProgress > limits.bodyReadTimeout {
                 current.bodyStream?.fail(HTTPError(.requestTimeout, "request body not received in time"))

@@ -23,8 +23,18 @@ public final class HTTPServer: Service, Sendable {
     ///   - configuration: address, threads, limits and shutdown grace period.
     ///   - responder: answers every request (usually a ``Router``).
     ///   - logger: for connection-level events; request logs come from middleware.
+    /// Also loads the TLS certificate and key when ``HTTPServerConfiguration/tls`` is set (throws ``TLSError``).
+    /// SIGPIPE is ignored process-wide from here on: OpenSSL writes without MSG_NOSIGNAL.
     public convenience init(configuration: HTTPServerConfiguration, responder: some HTTPResponder, logger: Logger) throws {
-        try self.init(configuration: configuration, responder: responder, logger: logger, makeTransport: { _ in .plain })
+        signal(SIGPIPE, SIG_IGN)
+        let makeTransport: @Sendable (Int32) throws -> ConnectionTransport
+        if let tls = configuration.tls {
+            let context = try TLSContext(configuration: tls)
+            makeTransport = { fd in try ConnectionTransport.tls(context, fd: fd) }
+        } else {
+            makeTransport = { _ in .plain }
+        }
+        try self.init(configuration: configuration, responder: responder, logger: logger, makeTransport: makeTransport)
     }
 
     init(
@@ -79,7 +89,10 @@ public final class HTTPServer: Service, Sendable {
             thread.start()
             threads.append(thread)
         }
-        state.logger.info("listening", metadata: ["address": "\(configuration.host):\(port)", "event-loops": "\(loops.count)"])
+        state.logger.info(
+            "listening",
+            metadata: ["address": "\(configuration.host):\(port)", "event-loops": "\(loops.count)", "tls": "\(configuration.tls != nil)"]
+        )
         await withTaskCancellationHandler {
             await withGracefulShutdownHandler {
                 await shutdownSignal.wait()

@@ -15,6 +15,9 @@ public struct HTTPServerConfiguration: Sendable {
     /// How long graceful shutdown waits for in-flight requests before closing connections (default 10 s).
     public var shutdownGracePeriod: Duration = .seconds(10)
 
+    /// TLS certificate and key; nil serves plain HTTP (default).
+    public var tls: TLSConfiguration?
+
     /// A configuration with the defaults above.
     public init() {}
 }
