@@ -154,6 +154,6 @@ let package = Package(
         .testTarget(name: "WebServerTests", dependencies: ["WebServer", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "PostgresClientTests", dependencies: ["PostgresClient", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "FalajCryptoTests", dependencies: ["FalajCrypto"], swiftSettings: swiftSettings),
-        .testTarget(name: "PortalTests", dependencies: ["Portal", "TestSupport", "FalajCLI"], swiftSettings: swiftSettings),
+        .testTarget(name: "PortalTests", dependencies: ["Portal", "TestSupport"], swiftSettings: swiftSettings),
     ]
 )

@@ -1,0 +1,115 @@
+import ArgumentParser
+import Foundation
+import Logging
+import Portal
+import Residency
+import ServiceLifecycle
+import UnixSignals
+import WebServer
+
+/// `falaj serve`: starts (or connects to) the databases, migrates them, and serves the portal and API
+/// until SIGTERM or SIGINT, then drains in-flight requests and stops the embedded Postgres.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the control plane: web portal, JSON API, /healthz, /readyz and /metrics."
+    )
+
+    @Option(name: .customLong("host"), help: "Address to listen on. Env: FALAJ_HOST. Default: 127.0.0.1")
+    var hostOption: String?
+
+    @Option(name: .customLong("port"), help: "TCP port (0 picks a free one). Env: FALAJ_PORT. Default: 8080")
+    var portOption: Int?
+
+    @Option(name: .customLong("tls-cert"), help: "PEM certificate chain; serve HTTPS with --tls-key. Env: FALAJ_TLS_CERT")
+    var tlsCertificate: String?
+
+    @Option(name: .customLong("tls-key"), help: "PEM private key for --tls-cert. Env: FALAJ_TLS_KEY")
+    var tlsKey: String?
+
+    @Flag(name: .customLong("tls-self-signed"), help: "Development only: serve HTTPS with a certificate generated under <data-dir>/tls.")
+    var tlsSelfSigned = false
+
+    @Option(name: .customLong("event-loops"), help: "Event-loop threads. Default: one per core")
+    var eventLoops: Int?
+
+    @Option(name: .customLong("public-dir"), help: "Folder served under /static/. Env: FALAJ_PUBLIC_DIR. Default: ./Public")
+    var publicDirectoryOption: String?
+
+    @OptionGroup var database: DatabaseOptions
+
+    func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        let logger = try Bootstrap.logger(level: database.logLevel())
+        var http = HTTPServerConfiguration()
+        http.host = hostOption ?? environment["FALAJ_HOST"] ?? "127.0.0.1"
+        guard let port = portOption ?? environment["FALAJ_PORT"].map({ Int($0) ?? -1 }) ?? 8080, (0...65535).contains(port) else {
+            throw ValidationError("the port must be a number between 0 and 65535")
+        }
+        http.port = port
+        if let eventLoops { http.eventLoopCount = max(1, eventLoops) }
+        http.tls = try tlsConfiguration(environment: environment)
+
+        let databases = try await ControlPlaneDatabases.open(options: database, logger: logger)
+        do {
+            let metrics = HTTPMetrics()
+            let serverBox = ServerReference()
+            let portalEnvironment = PortalEnvironment(
+                publicDirectory: try Bootstrap.locate("Public", option: publicDirectoryOption ?? environment["FALAJ_PUBLIC_DIR"]),
+                readiness: { await databases.readiness() },
+                metricsCollectors: [
+                    { text in databases.collectMetrics(into: &text) },
+                    { text in serverBox.collectMetrics(into: &text) },
+                ],
+                regions: {
+                    try await RegionCatalog(directory: databases.directory).all().map {
+                        RegionSummary(id: $0.id, displayName: $0.displayName, jurisdiction: $0.jurisdiction)
+                    }
+                },
+                logger: logger
+            )
+            let router = try await PortalRouter.make(environment: portalEnvironment, metrics: metrics)
+            let server = try HTTPServer(configuration: http, responder: router, logger: logger)
+            serverBox.server = server
+            let scheme = http.tls == nil ? "http" : "https"
+            let shownHost = http.host == "0.0.0.0" || http.host == "::" ? "127.0.0.1" : http.host
+            print("Falaj is running at \(scheme)://\(shownHost):\(server.port)/")
+            print("Demo login: none yet (sign-up and accounts arrive with the tenancy issue). Press Ctrl-C to stop.")
+            let group = ServiceGroup(services: [server], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+            try await group.run()
+        } catch {
+            await databases.close()
+            throw error
+        }
+        await databases.close()
+    }
+
+    private func tlsConfiguration(environment: [String: String]) throws -> TLSConfiguration? {
+        let certificate = tlsCertificate ?? environment["FALAJ_TLS_CERT"]
+        let key = tlsKey ?? environment["FALAJ_TLS_KEY"]
+        if tlsSelfSigned {
+            guard certificate == nil && key == nil else { throw ValidationError("use either --tls-self-signed or --tls-cert/--tls-key") }
+            let directory = database.dataDirectory + "/tls"
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            return try SelfSignedCertificate.generate(commonName: "localhost", directory: directory)
+        }
+        switch (certificate, key) {
+        case (nil, nil): return nil
+        case (let certificate?, let key?): return TLSConfiguration(certificatePath: certificate, privateKeyPath: key)
+        default: throw ValidationError("--tls-cert and --tls-key go together")
+        }
+    }
+}
+
+/// Lets `/metrics` read the server's connection counts; set once the server exists.
+final class ServerReference: @unchecked Sendable {
+    // @unchecked Sendable: `server` is written once, before the server starts serving, and only read afterwards.
+    var server: HTTPServer?
+
+    func collectMetrics(into text: inout PrometheusText) {
+        guard let server else { return }
+        text.gauge("falaj_http_open_connections", help: "HTTP connections open now.", value: Double(server.openConnectionCount))
+        text.header("falaj_http_accepted_connections_total", type: "counter", help: "HTTP connections accepted since start.")
+        text.sample("falaj_http_accepted_connections_total", value: Double(server.acceptedConnectionCount))
+    }
+}
