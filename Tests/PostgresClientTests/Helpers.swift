@@ -1,5 +1,6 @@
 import Logging
 import PostgresClient
+import Synchronization
 import TestSupport
 
 /// A standalone superuser connection to the test server's `postgres` database, closed after `body`.
@@ -31,5 +32,43 @@ func withPool<Result>(
     } catch {
         await pool.close()
         throw error
+    }
+}
+
+/// A thread-safe list that concurrent tasks append to.
+final class Recorder<Element: Sendable>: Sendable {
+    private let storage = Mutex<[Element]>([])
+
+    func append(_ element: Element) { storage.withLock { $0.append(element) } }
+
+    var elements: [Element] { storage.withLock { $0 } }
+}
+
+/// The first `count` notifications from `listener`, or fewer when `timeout` passes first (which ends the listener).
+func collect(_ count: Int, from listener: PostgresListener, timeout: Duration = .seconds(5)) async -> [PostgresNotification] {
+    await withTaskGroup(of: [PostgresNotification]?.self) { group in
+        group.addTask {
+            var received: [PostgresNotification] = []
+            for await notification in listener {
+                received.append(notification)
+                if received.count == count { break }
+            }
+            return received
+        }
+        group.addTask {
+            try? await Task.sleep(for: timeout)
+            return nil
+        }
+        var result: [PostgresNotification] = []
+        for await value in group {
+            if let value {
+                result = value
+                group.cancelAll()
+            } else {
+                group.cancelAll()
+            }
+            break
+        }
+        return result
     }
 }

@@ -11,6 +11,7 @@ extension PostgresConnection {
     ///   - body: the work; it must not send `COMMIT` or `ROLLBACK` itself.
     /// - Throws: the body's error; ``PostgresError/Code/transactionRolledBack`` when a statement failed inside the body
     ///   but the body caught its error (the server then rolls back instead of committing).
+    @discardableResult
     nonisolated(nonsending)
     public func withTransaction<Result>(
         settings: [(name: String, value: String)] = [],

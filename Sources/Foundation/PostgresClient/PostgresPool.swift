@@ -63,6 +63,7 @@ public final class PostgresPool: Sendable {
     /// Suspends (never blocks) while waiting for a free connection, at most ``acquireTimeout``.
     /// - Throws: ``PostgresError`` with ``PostgresError/Code/poolTimeout``, ``PostgresError/Code/poolClosed`` or
     ///   ``PostgresError/Code/connectionFailed``; or whatever `body` throws.
+    @discardableResult
     nonisolated(nonsending)
     public func withConnection<Result>(
         file: String = #fileID,
@@ -88,6 +89,7 @@ public final class PostgresPool: Sendable {
     /// - Parameters:
     ///   - settings: configuration parameters for this transaction only, such as `[("app.tenant_id", tenantID)]`; default none.
     ///   - body: the work.
+    @discardableResult
     nonisolated(nonsending)
     public func withTransaction<Result>(
         settings: [(name: String, value: String)] = [],
@@ -251,4 +253,13 @@ public struct PostgresPoolStatistics: Sendable, Hashable {
     public let waiting: Int
     /// The pool's size limit.
     public let maxConnections: Int
+
+    /// Creates a snapshot (for tests and fakes).
+    public init(open: Int, idle: Int, inUse: Int, waiting: Int, maxConnections: Int) {
+        self.open = open
+        self.idle = idle
+        self.inUse = inUse
+        self.waiting = waiting
+        self.maxConnections = maxConnections
+    }
 }
