@@ -4,6 +4,7 @@ import Synchronization
 import TestSupport
 
 /// A standalone superuser connection to the test server's `postgres` database, closed after `body`.
+@discardableResult
 func withServerConnection<Result>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
     let connection = try await PostgresConnection.connect(configuration: try TestDatabase.serverConfiguration())
     defer { connection.close() }
@@ -11,6 +12,7 @@ func withServerConnection<Result>(_ body: (PostgresConnection) async throws -> R
 }
 
 /// A standalone connection to `configuration`, closed after `body`.
+@discardableResult
 func withConnection<Result>(_ configuration: PostgresConfiguration, _ body: (PostgresConnection) async throws -> Result) async throws -> Result {
     let connection = try await PostgresConnection.connect(configuration: configuration)
     defer { connection.close() }
@@ -18,6 +20,7 @@ func withConnection<Result>(_ configuration: PostgresConfiguration, _ body: (Pos
 }
 
 /// A pool that is closed after `body`, also when it throws.
+@discardableResult
 func withPool<Result>(
     _ configuration: PostgresConfiguration,
     maxConnections: Int = 4,

@@ -23,6 +23,7 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible, CustomDeb
             case migrationChanged
             case migrationMissing
             case migrationLockTimeout
+            case migrationFailed
             case embeddedServer
         }
 
@@ -61,6 +62,8 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible, CustomDeb
         public static let migrationMissing = Code(.migrationMissing)
         /// Another process held the migration lock for too long.
         public static let migrationLockTimeout = Code(.migrationLockTimeout)
+        /// A migration's SQL failed; nothing of it was applied.
+        public static let migrationFailed = Code(.migrationFailed)
         /// The embedded Postgres server could not be set up, started or stopped.
         public static let embeddedServer = Code(.embeddedServer)
 
