@@ -106,10 +106,8 @@ start() {
 }
 
 stop() {
-    local bin
-    bin=$(bindir)
     if [[ -e "$dir/data/postmaster.pid" ]]; then
-        as_owner "$bin/pg_ctl" -D "$dir/data" -m fast -w -t 30 stop >&2 || true
+        as_owner "$(bindir)/pg_ctl" -D "$dir/data" -m fast -w -t 30 stop >&2 || true
     fi
     rm -rf "$dir"
 }

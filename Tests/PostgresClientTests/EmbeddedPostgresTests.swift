@@ -64,7 +64,9 @@ import Testing
                 let (one, two) = try await (a, b)
                 #expect(one.socketDirectory != two.socketDirectory)
                 let pids = try await [one.admin, two.admin].asyncMap { configuration in
-                    try await withConnection(configuration) { try await $0.query("SELECT pg_postmaster_start_time() AS t, pg_backend_pid() AS p")[0]["p", as: Int32.self] }
+                    try await withConnection(configuration) {
+                        try await $0.query("SELECT pg_postmaster_start_time() AS t, pg_backend_pid() AS p")[0]["p", as: Int32.self]
+                    }
                 }
                 #expect(pids.count == 2)
 
@@ -76,6 +78,26 @@ import Testing
                 try await successor.stop()
             }
         }
+    }
+
+    @Test(.enabled(if: geteuid() == 0, "only root hands the cluster to the postgres user"))
+    func unreachableDataDirectoryIsNamedInTheError() async throws {
+        let locked = URL(fileURLWithPath: "/tmp/fj-locked-\(UUID().uuidString.prefix(6).lowercased())", isDirectory: true)
+        try FileManager.default.createDirectory(at: locked, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        defer { try? FileManager.default.removeItem(at: locked) }
+        let server = EmbeddedPostgres(configuration: .init(dataDirectory: locked.appendingPathComponent("data")))
+        let error = try await #require(throws: PostgresError.self) { try await server.start() }
+        #expect(error.code == .embeddedServer)
+        #expect(error.description.contains("cannot enter \(locked.path)"))
+        #expect(error.description.contains("chmod o+x \(locked.path)"))
+    }
+
+    @Test func overlongSocketPathIsRefused() async throws {
+        let deep = URL(fileURLWithPath: "/tmp/" + String(repeating: "d", count: 100), isDirectory: true)
+        let server = EmbeddedPostgres(configuration: .init(dataDirectory: deep))
+        let error = try await #require(throws: PostgresError.self) { try await server.start() }
+        #expect(error.description.contains("too long for a Unix socket"))
+        #expect(!FileManager.default.fileExists(atPath: deep.path))
     }
 }
 

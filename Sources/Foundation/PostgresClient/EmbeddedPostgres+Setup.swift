@@ -80,7 +80,11 @@ enum EmbeddedSetup {
             )
         }
         do {
-            try fileManager.createDirectory(at: configuration.dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            try fileManager.createDirectory(
+                at: configuration.dataDirectory,
+                withIntermediateDirectories: true,
+                attributes: [.posixPermissions: 0o700]
+            )
             if let account {
                 let dataPath = configuration.dataDirectory.path
                 if !account.canTraverse(dataPath) {
@@ -103,7 +107,11 @@ enum EmbeddedSetup {
         } catch let error as PostgresError {
             throw error
         } catch {
-            throw PostgresError(.embeddedServer, "could not create the embedded Postgres directories under \(configuration.dataDirectory.path)", detail: "\(error)")
+            throw PostgresError(
+                .embeddedServer,
+                "could not create the embedded Postgres directories under \(configuration.dataDirectory.path)",
+                detail: "\(error)"
+            )
         }
     }
 
@@ -158,7 +166,10 @@ enum EmbeddedSetup {
         guard let account else { return (executable, arguments) }
         let setpriv = "/usr/bin/setpriv"
         if FileManager.default.isExecutableFile(atPath: setpriv) {
-            return (URL(fileURLWithPath: setpriv), ["--reuid=\(account.uid)", "--regid=\(account.gid)", "--init-groups", "--", executable.path] + arguments)
+            return (
+                URL(fileURLWithPath: setpriv),
+                ["--reuid=\(account.uid)", "--regid=\(account.gid)", "--init-groups", "--", executable.path] + arguments
+            )
         }
         return (URL(fileURLWithPath: "/usr/sbin/runuser"), ["-u", account.name, "--", executable.path] + arguments)
     }

@@ -243,7 +243,9 @@ public final class EmbeddedPostgres: Service, Sendable {
     // MARK: - Shutdown
 
     private func shutDown(_ child: ChildProcess) async throws {
-        let pid = EmbeddedSetup.postmasterPID(configuration).flatMap { EmbeddedSetup.isServer(pid: $0, for: configuration.clusterDirectory) ? $0 : nil }
+        let pid = EmbeddedSetup.postmasterPID(configuration).flatMap {
+            EmbeddedSetup.isServer(pid: $0, for: configuration.clusterDirectory) ? $0 : nil
+        }
         let target = pid ?? child.pid
         for (signal, timeout) in [(SIGINT, configuration.stopTimeout), (SIGQUIT, .seconds(5)), (SIGKILL, .seconds(5))] {
             guard child.exitStatus == nil else { break }
