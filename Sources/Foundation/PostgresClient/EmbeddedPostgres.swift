@@ -132,16 +132,16 @@ public final class EmbeddedPostgres: Service, Sendable {
 
     private func launch() async throws -> (ChildProcess, Cluster) {
         let configuration = configuration
-        let account = try ServerAccount.forCurrentProcess()
-        let (binDirectory, needsInit) = try await BlockingPool.shared.run {
+        let (account, binDirectory, needsInit, log) = try await BlockingPool.shared.run {
+            let account = try ServerAccount.forCurrentProcess()
             let binDirectory = try EmbeddedSetup.binDirectory(configured: configuration.binDirectory)
             try EmbeddedSetup.prepareDirectories(configuration, account: account)
-            return (binDirectory, try !EmbeddedSetup.isInitialised(configuration))
+            let log = try FileHandle(forWritingTo: configuration.logFile)
+            _ = try log.seekToEnd()
+            return (account, binDirectory, try !EmbeddedSetup.isInitialised(configuration), log)
         }
-        try await stopOrphan()
-        let log = try FileHandle(forWritingTo: configuration.logFile)
         defer { try? log.close() }
-        _ = try log.seekToEnd()
+        try await stopOrphan()
         if needsInit {
             try await initdb(binDirectory: binDirectory, account: account, log: log)
         }

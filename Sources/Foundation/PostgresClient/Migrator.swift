@@ -65,10 +65,10 @@ public struct Migrator: Sendable {
             for migration in pending {
                 try await apply(migration, on: connection)
             }
-            try await unlock(connection)
+            await unlock(connection)
             return pending
         } catch {
-            if connection.isOpen { try? await unlock(connection) }
+            await unlock(connection)
             throw error
         }
     }
@@ -160,7 +160,15 @@ public struct Migrator: Sendable {
         }
     }
 
-    private nonisolated(nonsending) func unlock(_ connection: PostgresConnection) async throws {
-        _ = try await connection.query("SELECT pg_advisory_unlock(\(Self.lockKey))")
+    /// Releases the advisory lock; when that fails, closes the connection, which ends the session and so the lock
+    /// (a pooled connection must never go back to the pool still holding it).
+    private nonisolated(nonsending) func unlock(_ connection: PostgresConnection) async {
+        guard connection.isOpen else { return }
+        do {
+            _ = try await connection.query("SELECT pg_advisory_unlock(\(Self.lockKey))")
+        } catch {
+            logger.warning("could not release the migration lock; closing the connection", metadata: ["error": "\(String(reflecting: error))"])
+            connection.close()
+        }
     }
 }

@@ -63,7 +63,8 @@ public final class PostgresConnection {
         try await run(query, file: file, line: line).rows
     }
 
-    /// Runs a statement and returns the number of rows it inserted, updated or deleted (0 for other statements).
+    /// Runs a statement and returns the row count from its command tag: rows inserted, updated, deleted, selected or
+    /// copied; 0 for statements without one (DDL, `BEGIN`, …).
     /// - Parameter query: the statement; interpolated values are bound parameters.
     @discardableResult
     public nonisolated(nonsending) func execute(_ query: PostgresQuery, file: String = #fileID, line: Int = #line) async throws -> Int {
