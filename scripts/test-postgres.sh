@@ -106,11 +106,22 @@ start() {
 }
 
 stop() {
-    local bin
-    bin=$(bindir)
+    [[ -d "$dir" ]] || return 0
     if [[ -e "$dir/data/postmaster.pid" ]]; then
-        as_owner "$bin/pg_ctl" -D "$dir/data" -m fast -w -t 30 stop >&2 || true
+        as_owner "$(bindir)/pg_ctl" -D "$dir/data" -m fast -w -t 30 stop >&2 || true
     fi
+    # Remove only what `start` made: refuse folders holding anything else.
+    local entry
+    for entry in "$dir"/* "$dir"/.[!.]*; do
+        [[ -e "$entry" ]] || continue
+        case "$(basename "$entry")" in
+        data | run | postgres.log | initdb.log) ;;
+        *)
+            echo "error: $dir holds $(basename "$entry"), which this script did not create; not removing it" >&2
+            exit 1
+            ;;
+        esac
+    done
     rm -rf "$dir"
 }
 

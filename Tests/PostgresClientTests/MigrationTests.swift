@@ -77,7 +77,9 @@ import Testing
                     }
                     #expect(error.code == .migrationMissing)
                     #expect(error.description.contains("0002_b.sql"))
-                    let tables = try await pool.withConnection { try await $0.query("SELECT to_regclass('c') IS NULL AS absent")[0]["absent", as: Bool.self] }
+                    let tables = try await pool.withConnection {
+                        try await $0.query("SELECT to_regclass('c') IS NULL AS absent")[0]["absent", as: Bool.self]
+                    }
                     #expect(tables, "nothing is applied when verification fails")
                 }
             }
@@ -98,7 +100,9 @@ import Testing
                     #expect(error.description.contains("0002_broken.sql"))
                     #expect(error.sqlState == "42P01")
                     #expect(try await migrator.pending(pool).map(\.fileName) == ["0002_broken.sql"])
-                    let half = try await pool.withConnection { try await $0.query("SELECT to_regclass('half') IS NULL AS absent")[0]["absent", as: Bool.self] }
+                    let half = try await pool.withConnection {
+                        try await $0.query("SELECT to_regclass('half') IS NULL AS absent")[0]["absent", as: Bool.self]
+                    }
                     #expect(half)
                 }
             }

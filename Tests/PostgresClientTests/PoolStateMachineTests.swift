@@ -6,9 +6,18 @@ import Testing
 
     @Test func opensUpToTheLimitThenQueues() {
         var machine = Machine(maxConnections: 2)
-        guard case .connect = machine.acquire(waiterID: 1, waiter: "a") else { Issue.record("expected connect"); return }
-        guard case .connect = machine.acquire(waiterID: 2, waiter: "b") else { Issue.record("expected connect"); return }
-        guard case .wait = machine.acquire(waiterID: 3, waiter: "c") else { Issue.record("expected wait"); return }
+        guard case .connect = machine.acquire(waiterID: 1, waiter: "a") else {
+            Issue.record("expected connect")
+            return
+        }
+        guard case .connect = machine.acquire(waiterID: 2, waiter: "b") else {
+            Issue.record("expected connect")
+            return
+        }
+        guard case .wait = machine.acquire(waiterID: 3, waiter: "c") else {
+            Issue.record("expected wait")
+            return
+        }
         #expect(machine.leased == 2)
         #expect(machine.waiting == 1)
     }
@@ -18,9 +27,18 @@ import Testing
         _ = machine.acquire(waiterID: 1, waiter: "holder")
         _ = machine.acquire(waiterID: 2, waiter: "first")
         _ = machine.acquire(waiterID: 3, waiter: "second")
-        guard case .resume("first", .connection("conn")) = machine.release("conn") else { Issue.record("expected first waiter"); return }
-        guard case .resume("second", .slot) = machine.releaseSlot() else { Issue.record("expected slot for second"); return }
-        guard case .none = machine.release("conn2") else { Issue.record("expected idle"); return }
+        guard case .resume("first", .connection("conn")) = machine.release("conn") else {
+            Issue.record("expected first waiter")
+            return
+        }
+        guard case .resume("second", .slot) = machine.releaseSlot() else {
+            Issue.record("expected slot for second")
+            return
+        }
+        guard case .none = machine.release("conn2") else {
+            Issue.record("expected idle")
+            return
+        }
         #expect(machine.idle == ["conn2"])
         #expect(machine.leased == 0)
     }
@@ -31,7 +49,10 @@ import Testing
         _ = machine.acquire(waiterID: 2, waiter: "b")
         _ = machine.release("old")
         _ = machine.release("new")
-        guard case .reuse("new") = machine.acquire(waiterID: 3, waiter: "c") else { Issue.record("expected newest"); return }
+        guard case .reuse("new") = machine.acquire(waiterID: 3, waiter: "c") else {
+            Issue.record("expected newest")
+            return
+        }
     }
 
     @Test func timedOutWaiterIsRemovedOnce() {
@@ -40,7 +61,10 @@ import Testing
         _ = machine.acquire(waiterID: 2, waiter: "late")
         #expect(machine.removeWaiter(id: 2) == "late")
         #expect(machine.removeWaiter(id: 2) == nil)
-        guard case .none = machine.releaseSlot() else { Issue.record("no waiter left"); return }
+        guard case .none = machine.releaseSlot() else {
+            Issue.record("no waiter left")
+            return
+        }
         #expect(machine.leased == 0)
     }
 
@@ -55,8 +79,17 @@ import Testing
         #expect(closed.idle.isEmpty)
         #expect(closed.waiters == ["d"])
         #expect(!closed.isDrained)
-        guard case .close("x", isLast: false) = machine.release("x") else { Issue.record("expected close"); return }
-        guard case .close(nil, isLast: true) = machine.releaseSlot() else { Issue.record("expected last close"); return }
-        guard case .closed = machine.acquire(waiterID: 5, waiter: "e") else { Issue.record("expected closed"); return }
+        guard case .close("x", isLast: false) = machine.release("x") else {
+            Issue.record("expected close")
+            return
+        }
+        guard case .close(nil, isLast: true) = machine.releaseSlot() else {
+            Issue.record("expected last close")
+            return
+        }
+        guard case .closed = machine.acquire(waiterID: 5, waiter: "e") else {
+            Issue.record("expected closed")
+            return
+        }
     }
 }

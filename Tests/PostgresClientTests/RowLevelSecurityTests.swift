@@ -25,7 +25,10 @@ import Testing
             }
             try await withPool(app, maxConnections: 2) { pool in
                 let attributes = try await pool.withConnection { connection in
-                    try await connection.query("SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user")[0].decode(Bool.self, Bool.self)
+                    try await connection.query("SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user")[0].decode(
+                        Bool.self,
+                        Bool.self
+                    )
                 }
                 #expect(attributes == (false, false))
 
@@ -60,7 +63,9 @@ import Testing
                 }
                 #expect(bypass.sqlState == "42501")
             }
-            let all = try await withConnection(database.configuration) { try await $0.query("SELECT count(*) AS n FROM projects")[0]["n", as: Int.self] }
+            let all = try await withConnection(database.configuration) {
+                try await $0.query("SELECT count(*) AS n FROM projects")[0]["n", as: Int.self]
+            }
             #expect(all == 3)
         }
     }

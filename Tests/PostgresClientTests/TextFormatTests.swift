@@ -1,6 +1,7 @@
 import Foundation
-@testable import PostgresClient
 import Testing
+
+@testable import PostgresClient
 
 @Suite struct TextFormatTests {
     @Test func timestampsFormatInUTCWithMicroseconds() {

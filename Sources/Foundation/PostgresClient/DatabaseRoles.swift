@@ -52,8 +52,7 @@ public struct DatabaseRoles: Sendable, Hashable {
 
     /// Creates ``owner`` and ``app`` when missing and (re)asserts their attributes: `LOGIN NOSUPERUSER NOBYPASSRLS
     /// NOCREATEDB NOCREATEROLE NOREPLICATION`. Needs a superuser connection. Roles are server-wide.
-    nonisolated(nonsending)
-    public func ensureRoles(admin: PostgresConnection, logger: Logger = Logger(label: "falaj.postgres.roles")) async throws {
+    public nonisolated(nonsending) func ensureRoles(admin: PostgresConnection, logger: Logger = Logger(label: "falaj.postgres.roles")) async throws {
         for role in [owner, app] {
             let exists = try await admin.query("SELECT 1 FROM pg_roles WHERE rolname = \(role)")
             if exists.isEmpty {
@@ -70,8 +69,11 @@ public struct DatabaseRoles: Sendable, Hashable {
 
     /// Creates `name` owned by ``owner`` when missing (else makes ``owner`` its owner), lets only ``owner`` and ``app``
     /// connect, and lets ``app`` create temporary tables. Needs a superuser connection to another database.
-    nonisolated(nonsending)
-    public func ensureDatabase(_ name: String, admin: PostgresConnection, logger: Logger = Logger(label: "falaj.postgres.roles")) async throws {
+    public nonisolated(nonsending) func ensureDatabase(
+        _ name: String,
+        admin: PostgresConnection,
+        logger: Logger = Logger(label: "falaj.postgres.roles")
+    ) async throws {
         let exists = try await admin.query("SELECT 1 FROM pg_database WHERE datname = \(name)")
         if exists.isEmpty {
             do {
@@ -89,8 +91,7 @@ public struct DatabaseRoles: Sendable, Hashable {
     /// Inside one database: gives the `public` schema to ``owner``, takes it from `PUBLIC`, and grants ``app`` the schema
     /// and default table/sequence privileges for everything ``owner`` creates from now on. Needs a superuser connection
     /// *to that database*. Does not touch privileges of existing tables.
-    nonisolated(nonsending)
-    public func grantPrivileges(admin: PostgresConnection) async throws {
+    public nonisolated(nonsending) func grantPrivileges(admin: PostgresConnection) async throws {
         try await admin.execute("ALTER SCHEMA public OWNER TO \(identifier: owner)")
         try await admin.execute("REVOKE ALL ON SCHEMA public FROM PUBLIC")
         try await admin.execute("GRANT USAGE ON SCHEMA public TO \(identifier: app)")

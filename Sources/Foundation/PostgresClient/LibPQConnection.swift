@@ -33,11 +33,18 @@ final class LibPQConnection: @unchecked Sendable {
     private init(handle: OpaquePointer, logger: Logger) {
         self.handle = handle
         self.notices = NoticeSink(logger: logger)
-        PQsetNoticeProcessor(handle, { context, message in
-            guard let context, let message else { return }
-            let sink = Unmanaged<NoticeSink>.fromOpaque(context).takeUnretainedValue()
-            sink.logger.debug("postgres notice", metadata: ["message": "\(String(cString: message).trimmingCharacters(in: .whitespacesAndNewlines))"])
-        }, Unmanaged.passUnretained(notices).toOpaque())
+        PQsetNoticeProcessor(
+            handle,
+            { context, message in
+                guard let context, let message else { return }
+                let sink = Unmanaged<NoticeSink>.fromOpaque(context).takeUnretainedValue()
+                sink.logger.debug(
+                    "postgres notice",
+                    metadata: ["message": "\(String(cString: message).trimmingCharacters(in: .whitespacesAndNewlines))"]
+                )
+            },
+            Unmanaged.passUnretained(notices).toOpaque()
+        )
     }
 
     deinit {
@@ -50,8 +57,7 @@ final class LibPQConnection: @unchecked Sendable {
         let keywords = parameters.map { strdup($0.0) } + [nil]
         let values = parameters.map { strdup($0.1) } + [nil]
         defer {
-            keywords.forEach { free($0) }
-            values.forEach { free($0) }
+            for pointer in keywords + values { free(pointer) }
         }
         let raw = keywords.map { UnsafePointer($0) }.withUnsafeBufferPointer { keywordPointers in
             values.map { UnsafePointer($0) }.withUnsafeBufferPointer { valuePointers in
@@ -90,7 +96,9 @@ final class LibPQConnection: @unchecked Sendable {
             throw PostgresError(.invalidBinding, "a bound value contains a NUL character, which Postgres text cannot store")
         }
         let values = bindings.values.map { $0.map { strdup($0) } ?? nil }
-        defer { values.forEach { free($0) } }
+        defer {
+            for pointer in values { free(pointer) }
+        }
         let types = bindings.types.map { Oid($0.rawValue) }
         let result = values.map { UnsafePointer($0) }.withUnsafeBufferPointer { valuePointers in
             types.withUnsafeBufferPointer { typePointers in

@@ -48,8 +48,7 @@ public struct Migrator: Sendable {
 
     /// Applies every pending migration on `connection`; see ``migrate(_:)``.
     @discardableResult
-    nonisolated(nonsending)
-    public func migrate(on connection: PostgresConnection) async throws -> [Migration] {
+    public nonisolated(nonsending) func migrate(on connection: PostgresConnection) async throws -> [Migration] {
         try await lock(connection)
         do {
             try await connection.execute(
@@ -66,25 +65,23 @@ public struct Migrator: Sendable {
             for migration in pending {
                 try await apply(migration, on: connection)
             }
-            try await unlock(connection)
+            await unlock(connection)
             return pending
         } catch {
-            if connection.isOpen { try? await unlock(connection) }
+            await unlock(connection)
             throw error
         }
     }
 
     /// The migrations not yet applied on `connection`; see ``pending(_:)``.
-    nonisolated(nonsending)
-    public func pending(on connection: PostgresConnection) async throws -> [Migration] {
+    public nonisolated(nonsending) func pending(on connection: PostgresConnection) async throws -> [Migration] {
         let exists = try await connection.query("SELECT to_regclass('falaj_schema_migrations') IS NOT NULL AS present")
         guard try exists.first?["present", as: Bool.self] == true else { return migrations.migrations }
         return try verify(try await applied(on: connection))
     }
 
     /// The rows of `falaj_schema_migrations`, by version.
-    nonisolated(nonsending)
-    public func applied(on connection: PostgresConnection) async throws -> [AppliedMigration] {
+    public nonisolated(nonsending) func applied(on connection: PostgresConnection) async throws -> [AppliedMigration] {
         try await connection.query("SELECT version, name, checksum, applied_at FROM falaj_schema_migrations ORDER BY version").map { row in
             AppliedMigration(
                 version: try row["version", as: Int.self],
@@ -117,8 +114,7 @@ public struct Migrator: Sendable {
         return migrations.migrations.filter { !appliedVersions.contains($0.version) }
     }
 
-    nonisolated(nonsending)
-    private func apply(_ migration: Migration, on connection: PostgresConnection) async throws {
+    private nonisolated(nonsending) func apply(_ migration: Migration, on connection: PostgresConnection) async throws {
         let started = ContinuousClock.now
         do {
             try await connection.withTransaction { connection in
@@ -144,8 +140,7 @@ public struct Migrator: Sendable {
         )
     }
 
-    nonisolated(nonsending)
-    private func lock(_ connection: PostgresConnection) async throws {
+    private nonisolated(nonsending) func lock(_ connection: PostgresConnection) async throws {
         let deadline = ContinuousClock.now + lockTimeout
         var isLogged = false
         while true {
@@ -165,8 +160,15 @@ public struct Migrator: Sendable {
         }
     }
 
-    nonisolated(nonsending)
-    private func unlock(_ connection: PostgresConnection) async throws {
-        _ = try await connection.query("SELECT pg_advisory_unlock(\(Self.lockKey))")
+    /// Releases the advisory lock; when that fails, closes the connection, which ends the session and so the lock
+    /// (a pooled connection must never go back to the pool still holding it).
+    private nonisolated(nonsending) func unlock(_ connection: PostgresConnection) async {
+        guard connection.isOpen else { return }
+        do {
+            _ = try await connection.query("SELECT pg_advisory_unlock(\(Self.lockKey))")
+        } catch {
+            logger.warning("could not release the migration lock; closing the connection", metadata: ["error": "\(String(reflecting: error))"])
+            connection.close()
+        }
     }
 }

@@ -12,8 +12,7 @@ extension PostgresConnection {
     /// - Throws: the body's error; ``PostgresError/Code/transactionRolledBack`` when a statement failed inside the body
     ///   but the body caught its error (the server then rolls back instead of committing).
     @discardableResult
-    nonisolated(nonsending)
-    public func withTransaction<Result>(
+    public nonisolated(nonsending) func withTransaction<Result>(
         settings: [(name: String, value: String)] = [],
         file: String = #fileID,
         line: Int = #line,

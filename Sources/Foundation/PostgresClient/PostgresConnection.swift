@@ -59,24 +59,22 @@ public final class PostgresConnection {
     /// Runs a statement and returns all its rows, copied out of libpq. Suspends while a blocking thread waits for the server.
     /// - Parameter query: the statement; interpolated values are bound parameters.
     /// - Throws: ``PostgresError`` (``PostgresError/Code/server`` with ``PostgresError/sqlState``, or a connection error).
-    nonisolated(nonsending)
-    public func query(_ query: PostgresQuery, file: String = #fileID, line: Int = #line) async throws -> [PostgresRow] {
+    public nonisolated(nonsending) func query(_ query: PostgresQuery, file: String = #fileID, line: Int = #line) async throws -> [PostgresRow] {
         try await run(query, file: file, line: line).rows
     }
 
-    /// Runs a statement and returns the number of rows it inserted, updated or deleted (0 for other statements).
+    /// Runs a statement and returns the row count from its command tag: rows inserted, updated, deleted, selected or
+    /// copied; 0 for statements without one (DDL, `BEGIN`, …).
     /// - Parameter query: the statement; interpolated values are bound parameters.
     @discardableResult
-    nonisolated(nonsending)
-    public func execute(_ query: PostgresQuery, file: String = #fileID, line: Int = #line) async throws -> Int {
+    public nonisolated(nonsending) func execute(_ query: PostgresQuery, file: String = #fileID, line: Int = #line) async throws -> Int {
         try await run(query, file: file, line: line).affectedRows
     }
 
     /// Runs SQL text that may hold several statements, with no parameters (simple query protocol).
     ///
     /// For migration files and fixed DDL only: never build `unsafeSQL` from input.
-    nonisolated(nonsending)
-    public func simpleExecute(unsafeSQL sql: String, file: String = #fileID, line: Int = #line) async throws {
+    public nonisolated(nonsending) func simpleExecute(unsafeSQL sql: String, file: String = #fileID, line: Int = #line) async throws {
         let backend = try checkedBackend(file: file, line: line)
         do {
             try await threads.run { try backend.executeSimple(sql) }
@@ -89,8 +87,7 @@ public final class PostgresConnection {
     /// - Parameters:
     ///   - channel: the channel name (any string, case-sensitive).
     ///   - payload: the message; at most about 8000 bytes.
-    nonisolated(nonsending)
-    public func notify(channel: String, payload: String, file: String = #fileID, line: Int = #line) async throws {
+    public nonisolated(nonsending) func notify(channel: String, payload: String, file: String = #fileID, line: Int = #line) async throws {
         _ = try await run("SELECT pg_notify(\(channel), \(payload))", file: file, line: line)
     }
 
@@ -101,8 +98,7 @@ public final class PostgresConnection {
     }
 
     /// Runs a statement and returns the whole result.
-    nonisolated(nonsending)
-    func run(_ query: PostgresQuery, file: String, line: Int) async throws -> QueryResult {
+    nonisolated(nonsending) func run(_ query: PostgresQuery, file: String, line: Int) async throws -> QueryResult {
         let backend = try checkedBackend(file: file, line: line)
         do {
             return try await threads.run { try backend.execute(query) }

@@ -12,6 +12,9 @@ import Synchronization
 ///   unexpected input, or that sat idle longer than `idleCheckInterval` first answers `SELECT 1`.
 /// * Blocking libpq calls run on the pool's own `maxConnections` threads, never on the cooperative pool.
 /// * A lease that ends inside an open transaction, or with a broken connection, discards that connection.
+/// * Session state (`SET`, `set_config(…, false)`, `SET ROLE`, temporary tables) survives into the next lease of the same
+///   connection. Set per-request values only through ``withTransaction(settings:file:line:_:)``, which scopes them to
+///   the transaction.
 public final class PostgresPool: Sendable {
     private typealias Waiter = CheckedContinuation<PoolGrant<LibPQConnection>, any Error>
     private typealias State = PoolStateMachine<LibPQConnection, Waiter>
@@ -64,8 +67,7 @@ public final class PostgresPool: Sendable {
     /// - Throws: ``PostgresError`` with ``PostgresError/Code/poolTimeout``, ``PostgresError/Code/poolClosed`` or
     ///   ``PostgresError/Code/connectionFailed``; or whatever `body` throws.
     @discardableResult
-    nonisolated(nonsending)
-    public func withConnection<Result>(
+    public nonisolated(nonsending) func withConnection<Result>(
         file: String = #fileID,
         line: Int = #line,
         _ body: nonisolated(nonsending) (PostgresConnection) async throws -> Result
@@ -90,8 +92,7 @@ public final class PostgresPool: Sendable {
     ///   - settings: configuration parameters for this transaction only, such as `[("app.tenant_id", tenantID)]`; default none.
     ///   - body: the work.
     @discardableResult
-    nonisolated(nonsending)
-    public func withTransaction<Result>(
+    public nonisolated(nonsending) func withTransaction<Result>(
         settings: [(name: String, value: String)] = [],
         file: String = #fileID,
         line: Int = #line,
