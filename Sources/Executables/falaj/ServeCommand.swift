@@ -43,7 +43,8 @@ struct ServeCommand: AsyncParsableCommand {
         let logger = try Bootstrap.logger(level: database.logLevel())
         var http = HTTPServerConfiguration()
         http.host = hostOption ?? environment["FALAJ_HOST"] ?? "127.0.0.1"
-        guard let port = portOption ?? environment["FALAJ_PORT"].map({ Int($0) ?? -1 }) ?? 8080, (0...65535).contains(port) else {
+        let port = portOption ?? environment["FALAJ_PORT"].map { Int($0) ?? -1 } ?? 8080
+        guard (0...65535).contains(port) else {
             throw ValidationError("the port must be a number between 0 and 65535")
         }
         http.port = port
