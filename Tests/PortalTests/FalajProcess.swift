@@ -92,7 +92,7 @@ func runCommand(_ executable: String, _ arguments: [String], timeout: Duration =
     process.arguments = arguments
     let pipe = Pipe()
     process.standardOutput = pipe
-    process.standardError = FileHandle.nullDevice
+    process.standardError = pipe
     try process.run()
     let reader = Task.detached { pipe.fileHandleForReading.readDataToEndOfFile() }
     let deadline = ContinuousClock.now + timeout

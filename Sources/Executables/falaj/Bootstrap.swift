@@ -4,9 +4,7 @@ import Logging
 /// Process set-up shared by the subcommands.
 enum Bootstrap {
     /// Bootstraps swift-log once (stderr, `key=value` metadata) and returns the root logger.
-    /// Also makes stdout line-buffered, so the URL line reaches a pipe (tests, supervisors) at once.
     static func logger(level: Logger.Level) -> Logger {
-        setvbuf(stdout, nil, _IOLBF, 0)
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level

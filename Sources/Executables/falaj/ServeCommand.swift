@@ -76,6 +76,7 @@ struct ServeCommand: AsyncParsableCommand {
             let shownHost = http.host == "0.0.0.0" || http.host == "::" ? "127.0.0.1" : http.host
             print("Falaj is running at \(scheme)://\(shownHost):\(server.port)/")
             print("Demo login: none yet (sign-up and accounts arrive with the tenancy issue). Press Ctrl-C to stop.")
+            fflush(nil)  // stdout is block-buffered when it is a pipe; supervisors and tests wait for the URL line
             let group = ServiceGroup(services: [server], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
             try await group.run()
         } catch {
