@@ -34,9 +34,10 @@ import Testing
     }
 
     @Test func environmentVariablesConfigureTheServer() async throws {
-        let falaj = try await FalajProcess(environment: ["FALAJ_HOST": "127.0.0.1"])
+        let falaj = try await FalajProcess(environment: ["FALAJ_HOST": "127.0.0.1"], configureThroughEnvironment: true)
         defer { falaj.stop() }
         #expect(falaj.baseURL.hasPrefix("http://127.0.0.1:"))
         #expect(try await curl([falaj.baseURL + "/healthz"]).status == 200)
+        #expect(FileManager.default.fileExists(atPath: falaj.dataDirectory + "/postgres/PG_VERSION"), "FALAJ_DATA_DIR placed the cluster")
     }
 }

@@ -19,10 +19,19 @@ final class FalajProcess: @unchecked Sendable {
     static var binary: String { packageRoot.appendingPathComponent(".build/debug/falaj").path }
 
     /// Starts `falaj serve --port 0` with `arguments` and waits (bounded) until it prints its URL.
-    init(arguments: [String] = [], environment: [String: String] = [:]) async throws {
+    /// With `configureThroughEnvironment`, port, data directory and log level go in `FALAJ_…` variables instead of flags.
+    init(arguments: [String] = [], environment: [String: String] = [:], configureThroughEnvironment: Bool = false) async throws {
         dataDirectory = "/tmp/falaj-test-\(UUID().uuidString.prefix(8))"
         process.executableURL = URL(fileURLWithPath: Self.binary)
-        process.arguments = ["serve", "--port", "0", "--data-dir", dataDirectory, "--log-level", "warning"] + arguments
+        var environment = environment
+        if configureThroughEnvironment {
+            environment["FALAJ_PORT"] = "0"
+            environment["FALAJ_DATA_DIR"] = dataDirectory
+            environment["FALAJ_LOG_LEVEL"] = "warning"
+            process.arguments = ["serve"] + arguments
+        } else {
+            process.arguments = ["serve", "--port", "0", "--data-dir", dataDirectory, "--log-level", "warning"] + arguments
+        }
         process.currentDirectoryURL = Self.packageRoot
         var env = ProcessInfo.processInfo.environment
         for (key, value) in environment { env[key] = value }
