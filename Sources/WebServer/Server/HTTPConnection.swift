@@ -176,7 +176,11 @@ final class HTTPConnection: EventLoopHandler {
             let stream = RequestBodyStream(onDemand: { handle.run { $0.resumeReading() } })
             inFlight.bodyStream = stream
             body = RequestBody(storage: .stream(stream))
-            if head.expectsContinue { enqueue(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)) }
+            if head.expectsContinue {
+                // Send it now: the client waits for it before sending the body the handler is about to read.
+                enqueue(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8))
+                flush()
+            }
         }
         let request = Request(
             head: head,
