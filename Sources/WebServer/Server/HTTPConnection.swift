@@ -144,6 +144,9 @@ final class HTTPConnection: EventLoopHandler {
                 if current.isResponseComplete { finishExchange() }
             }
         }
+        // Part of a pipelined head read while the previous request was in flight: its deadline starts now,
+        // since readAvailable only starts it for bytes arriving on an idle connection.
+        if !isClosed, current == nil, headerStart == nil, parser.isReadingHead { headerStart = .now }
         updateInterest()
     }
 
