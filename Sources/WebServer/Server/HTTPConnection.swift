@@ -52,6 +52,12 @@ final class HTTPConnection: EventLoopHandler {
     // MARK: Events
 
     func handleEvents(_ events: UInt32) {
+        if events & (FALAJ_EPOLLHUP | FALAJ_EPOLLERR) != 0, transport.continueHandshakeInterest == nil, !wantsInput {
+            // Reset (epoll reports HUP/ERR whatever the interest) while we were not reading: nothing can be sent
+            // any more, and reading now would buffer input we asked not to get.
+            close()
+            return
+        }
         if events & FALAJ_EPOLLIN != 0 || events & (FALAJ_EPOLLHUP | FALAJ_EPOLLERR | FALAJ_EPOLLRDHUP) != 0 {
             readAvailable()
         }
@@ -260,16 +266,25 @@ final class HTTPConnection: EventLoopHandler {
         updateInterest()
     }
 
+    /// Whether request bytes are wanted now: not paused by a slow body reader, not waiting to answer a
+    /// complete request (pipelining), not closing.
+    private var wantsInput: Bool {
+        let pipelinedWaiting = current?.isBodyComplete == true
+        return !isReadPaused && !pipelinedWaiting && !closeWhenFlushed
+    }
+
     /// Watches for reads unless paused, and writes while output is blocked.
+    ///
+    /// RDHUP is watched only together with IN: it is level-triggered, so watching it while not reading would
+    /// wake the loop continuously once the client half-closes, and reading on it would ignore back-pressure.
     func updateInterest() {
         guard !isClosed else { return }
-        var events = FALAJ_EPOLLRDHUP
+        var events: UInt32 = 0
         switch transport.continueHandshakeInterest {
         case .some(let wantsWrite):
-            events |= wantsWrite ? FALAJ_EPOLLOUT : FALAJ_EPOLLIN
+            events |= FALAJ_EPOLLRDHUP | (wantsWrite ? FALAJ_EPOLLOUT : FALAJ_EPOLLIN)
         case .none:
-            let pipelinedWaiting = current?.isBodyComplete == true
-            if !isReadPaused && !pipelinedWaiting && !closeWhenFlushed { events |= FALAJ_EPOLLIN }
+            if wantsInput { events |= FALAJ_EPOLLIN | FALAJ_EPOLLRDHUP }
             if isWriteBlocked { events |= FALAJ_EPOLLOUT }
         }
         loop.modify(fd: fd, events: events)
