@@ -1,0 +1,71 @@
+import Foundation
+
+/// Reads this process's resource use from /proc. The server under test runs in-process, so its
+/// sockets, memory and threads show up here.
+enum ProcessProbe {
+    /// Entries in /proc/self/fd.
+    static func openDescriptorCount() -> Int {
+        (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? -1
+    }
+
+    /// Open descriptors of this process that are TCP sockets with local port `port`, excluding the
+    /// listening sockets: the server's accepted connections.
+    static func acceptedSocketCount(localPort port: Int) -> Int {
+        let inodes = tcpSocketInodes(localPort: port, excludingListeners: true)
+        guard !inodes.isEmpty else { return 0 }
+        return socketInodesOfOpenDescriptors().filter { inodes.contains($0) }.count
+    }
+
+    /// A value from /proc/self/status in kB, e.g. `VmRSS` or `VmHWM`.
+    static func statusKilobytes(_ key: String) -> Int {
+        guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return -1 }
+        for line in text.split(separator: "\n") where line.hasPrefix(key + ":") {
+            return Int(line.dropFirst(key.count + 1).split(whereSeparator: { $0 == " " || $0 == "\t" }).first ?? "") ?? -1
+        }
+        return -1
+    }
+
+    /// The kernel thread id of the calling thread.
+    static func currentThreadID() -> Int {
+        // /proc/thread-self links to "<pid>/task/<tid>".
+        let target = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/thread-self")) ?? ""
+        return Int(target.split(separator: "/").last ?? "") ?? -1
+    }
+
+    /// User + system CPU time of thread `threadID` of this process, in clock ticks (usually 10 ms); -1 if unknown.
+    static func cpuTicks(ofThread threadID: Int) -> Int {
+        guard let stat = try? String(contentsOfFile: "/proc/self/task/\(threadID)/stat", encoding: .utf8),
+            let close = stat.lastIndex(of: ")")
+        else { return -1 }
+        // After "(comm)": state is field 3, so utime and stime (fields 14 and 15) are at offsets 11 and 12.
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        guard fields.count > 12, let user = Int(fields[11]), let system = Int(fields[12]) else { return -1 }
+        return user + system
+    }
+
+    private static func socketInodesOfOpenDescriptors() -> [String] {
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd") else { return [] }
+        return entries.compactMap { entry in
+            guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/\(entry)"),
+                target.hasPrefix("socket:[")
+            else { return nil }
+            return String(target.dropFirst("socket:[".count).dropLast())
+        }
+    }
+
+    private static func tcpSocketInodes(localPort port: Int, excludingListeners: Bool) -> Set<String> {
+        var inodes = Set<String>()
+        let portHex = String(format: "%04X", port)
+        for file in ["/proc/net/tcp", "/proc/net/tcp6"] {
+            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { continue }
+            for line in text.split(separator: "\n").dropFirst() {
+                let fields = line.split(separator: " ")
+                // sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode
+                guard fields.count > 9, fields[1].hasSuffix(":" + portHex) else { continue }
+                if excludingListeners && fields[3] == "0A" { continue }
+                if fields[9] != "0" { inodes.insert(String(fields[9])) }
+            }
+        }
+        return inodes
+    }
+}
