@@ -166,6 +166,51 @@ extension LiveServerTests {
             }
         }
 
+        @Test("runs no pipelined request after one it refused")
+        func nothingAfterRefusedRequest() async throws {
+            let afterRuns = DoneFlag()
+            let bigSize = 32 << 20
+            try await withTestServer(routes: { routes in
+                routes.get("/big") { _ in Response(body: .bytes([UInt8](repeating: 0x62, count: bigSize))) }
+                routes.get("/after") { _ in
+                    afterRuns.set()
+                    return .text("after")
+                }
+            }) { server in
+                let client = try await server.connect()
+                defer { client.close() }
+                // The refused request sits behind a response larger than the socket buffers.
+                try await client.send(
+                    "GET /big HTTP/1.1\r\nHost: h\r\n\r\nGET /a%zz HTTP/1.1\r\nHost: h\r\n\r\nGET /after HTTP/1.1\r\nHost: h\r\n\r\n"
+                )
+                try await Task.sleep(for: .milliseconds(200))
+                let big = try await client.readResponse(timeout: .seconds(10), maxBodyBytes: bigSize)
+                #expect(big.body.count == bigSize)
+                let refused = try await client.readResponse()
+                #expect(refused.statusCode == 400)
+                #expect(refused.isConnectionClose)
+                let rest = try await client.readUntilClosed(timeout: .seconds(2))
+                #expect(rest.isEmpty, "sent after the 400: \(String(decoding: rest.prefix(80), as: UTF8.self))")
+                #expect(!afterRuns.value, "the server ran a request it had already decided not to serve")
+            }
+        }
+
+        @Test("lets the client read the 413 for a body it is still sending")
+        func oversizedBodyInFlight() async throws {
+            try await withTestServer(routes: LiveServerTests.standardRoutes) { server in
+                let client = try await server.connect()
+                defer { client.close() }
+                await client.sendIgnoringErrors(Array("POST /echo HTTP/1.1\r\nHost: h\r\nContent-Length: 4194304\r\n\r\n".utf8))
+                let block = [UInt8](repeating: 0x61, count: 64 * 1024)
+                for _ in 0..<64 {
+                    guard await client.sendIgnoringErrors(block, timeout: .milliseconds(500)) else { break }
+                }
+                let response = try await client.readResponse(timeout: .seconds(3))
+                #expect(response.statusCode == 413)
+                #expect(await client.isClosedByPeer(within: .seconds(3)))
+            }
+        }
+
         @Test("applies a route's own body limit instead of the server default")
         func perRouteBodyLimit() async throws {
             try await withTestServer(routes: LiveServerTests.standardRoutes) { server in
