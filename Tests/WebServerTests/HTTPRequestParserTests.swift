@@ -85,7 +85,12 @@ struct ValidRequestCase: Sendable, CustomTestStringConvertible {
         .init(name: "HTTP/1.1 keeps the connection by default", text: "GET / HTTP/1.1\r\nHost: h\r\n\r\n", keepAlive: true),
         .init(name: "HTTP/1.0 closes by default", text: "GET / HTTP/1.0\r\n\r\n", authority: .some(nil), minorVersion: 0, keepAlive: false),
         .init(name: "HTTP/1.0 keeps with keep-alive", text: "GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n", minorVersion: 0, keepAlive: true),
-        .init(name: "HTTP/1.0 keep-alive then close", text: "GET / HTTP/1.0\r\nConnection: keep-alive, close\r\n\r\n", minorVersion: 0, keepAlive: false),
+        .init(
+            name: "HTTP/1.0 keep-alive then close",
+            text: "GET / HTTP/1.0\r\nConnection: keep-alive, close\r\n\r\n",
+            minorVersion: 0,
+            keepAlive: false
+        ),
         .init(name: "HTTP/1.1 Connection: close", text: "GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n", keepAlive: false),
         .init(name: "HTTP/1.1 close among other tokens", text: "GET / HTTP/1.1\r\nHost: h\r\nConnection: Upgrade, CLOSE\r\n\r\n", keepAlive: false),
         .init(
@@ -119,7 +124,13 @@ struct ValidRequestCase: Sendable, CustomTestStringConvertible {
             rawQuery: "x",
             authority: "Example.com:8443"
         ),
-        .init(name: "asterisk-form for OPTIONS", text: "OPTIONS * HTTP/1.1\r\nHost: h\r\n\r\n", method: "OPTIONS", rawPath: "*", rawQuery: .some(nil)),
+        .init(
+            name: "asterisk-form for OPTIONS",
+            text: "OPTIONS * HTTP/1.1\r\nHost: h\r\n\r\n",
+            method: "OPTIONS",
+            rawPath: "*",
+            rawQuery: .some(nil)
+        ),
         .init(
             name: "percent-encoded path and query stay raw in the head",
             text: "GET /a%20b/c%2Fd?q=x+y&name=%C3%A9t%C3%A9 HTTP/1.1\r\nHost: h\r\n\r\n",

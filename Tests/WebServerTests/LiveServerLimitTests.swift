@@ -1,6 +1,6 @@
 import HTTPTypes
-import Testing
 import TestSupport
+import Testing
 import WebServer
 
 extension LiveServerTests {
@@ -84,6 +84,22 @@ extension LiveServerTests {
             }
             Issue.record("the server neither answered nor closed within \(duration)")
             return []
+        }
+
+        @Test("answers 408 when a request body stops arriving")
+        func bodyReadTimeout() async throws {
+            var limits = TestServer.smallLimits
+            limits.bodyReadTimeout = .seconds(1)
+            try await withTestServer(configuration: TestServer.makeConfiguration(limits: limits), routes: LiveServerTests.standardRoutes) { server in
+                let client = try await server.connect()
+                defer { client.close() }
+                let start = ContinuousClock.now
+                try await client.send("POST /echo HTTP/1.1\r\nHost: h\r\nContent-Length: 100\r\n\r\nonly ten b")
+                let response = try await client.readResponse(timeout: .seconds(4))
+                #expect(response.statusCode == 408)
+                #expect(ContinuousClock.now - start >= .milliseconds(900))
+                #expect(await client.isClosedByPeer(within: .seconds(2)))
+            }
         }
 
         @Test("closes a kept-alive connection after the idle timeout")

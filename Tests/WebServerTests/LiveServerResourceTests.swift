@@ -1,7 +1,7 @@
 import Foundation
 import Synchronization
-import Testing
 import TestSupport
+import Testing
 import WebServer
 
 /// An order-sensitive checksum (Fletcher-style, 64-bit wrapping) and a byte count.
@@ -35,13 +35,14 @@ extension LiveServerTests {
             var limits = HTTPServerLimits()
             limits.maxBodySize = 1024
             let configuration = TestServer.makeConfiguration(limits: limits, eventLoops: 1)
-            try await withTestServer(configuration: configuration, routes: { routes in
+            let routes: (inout RouterBuilder) -> Void = { routes in
                 routes.post("/upload", maxBodySize: 64 << 20) { request in
                     var checksum = StreamChecksum()
                     for try await chunk in request.body { checksum.update(chunk) }
                     return .text(checksum.description)
                 }
-            }) { server in
+            }
+            try await withTestServer(configuration: configuration, routes: routes) { server in
                 let totalBytes = 50 << 20
                 // A pattern whose period (a prime) does not line up with the chunk sizes, so reordering or loss shows.
                 let period = 65_521
@@ -222,7 +223,7 @@ extension LiveServerTests {
         func halfCloseAfterLargeBody() async throws {
             var limits = TestServer.smallLimits
             limits.maxBodySize = 16 << 20
-            try await withTestServer(configuration: TestServer.makeConfiguration(limits: limits, eventLoops: 1), routes: { routes in
+            let routes: (inout RouterBuilder) -> Void = { routes in
                 routes.post("/slow-reader") { request in
                     var count = 0
                     for try await chunk in request.body {
@@ -231,7 +232,8 @@ extension LiveServerTests {
                     }
                     return .text("\(count)")
                 }
-            }) { server in
+            }
+            try await withTestServer(configuration: TestServer.makeConfiguration(limits: limits, eventLoops: 1), routes: routes) { server in
                 let client = try await server.connect()
                 defer { client.close() }
                 let size = 8 << 20
@@ -250,13 +252,14 @@ extension LiveServerTests {
             let configuration = TestServer.makeConfiguration(eventLoops: 1)
             // Handlers run on the event loop's thread (executor preference), so the handler can tell us which it is.
             let loopThread = Mutex<Int?>(nil)
-            try await withTestServer(configuration: configuration, routes: { routes in
+            let routes: (inout RouterBuilder) -> Void = { routes in
                 routes.get("/slow") { _ in
                     loopThread.withLock { $0 = ProcessProbe.currentThreadID() }
                     try await Task.sleep(for: .milliseconds(800))
                     return .text("done")
                 }
-            }) { server in
+            }
+            try await withTestServer(configuration: configuration, routes: routes) { server in
                 let client = try await server.connect()
                 defer { client.close() }
                 try await client.send("GET /slow HTTP/1.1\r\nHost: h\r\n\r\n")

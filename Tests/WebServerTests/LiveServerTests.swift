@@ -1,6 +1,6 @@
 import HTTPTypes
-import Testing
 import TestSupport
+import Testing
 import WebServer
 
 /// Tests that start a real ``HTTPServer`` and talk to it over loopback sockets.
@@ -22,6 +22,14 @@ struct LiveServerTests {
         }
         routes.get("/things") { _ in .text("list") }
         routes.post("/things") { _ in .text("created", status: .created) }
+        routes.get("/failing-stream") { _ in
+            Response(
+                body: .stream { writer in
+                    try await writer.write("partial")
+                    throw HTTPError(.internalServerError, "the producer failed halfway")
+                }
+            )
+        }
         routes.get("/stream") { _ in
             Response(
                 headerFields: [.contentType: "text/plain"],
@@ -123,6 +131,9 @@ extension LiveServerTests {
                 let next = try await client.request("GET", "/echo/after-head")
                 #expect(next.statusCode == 200)
                 #expect(next.bodyText == "after-head")
+                let streamHead = try await client.request("HEAD", "/stream")
+                #expect(streamHead.statusCode == 200)
+                #expect(try await client.request("GET", "/echo/after-stream-head").bodyText == "after-stream-head")
             }
         }
 
@@ -170,13 +181,14 @@ extension LiveServerTests {
         func nothingAfterRefusedRequest() async throws {
             let afterRuns = DoneFlag()
             let bigSize = 32 << 20
-            try await withTestServer(routes: { routes in
+            let routes: (inout RouterBuilder) -> Void = { routes in
                 routes.get("/big") { _ in Response(body: .bytes([UInt8](repeating: 0x62, count: bigSize))) }
                 routes.get("/after") { _ in
                     afterRuns.set()
                     return .text("after")
                 }
-            }) { server in
+            }
+            try await withTestServer(routes: routes) { server in
                 let client = try await server.connect()
                 defer { client.close() }
                 // The refused request sits behind a response larger than the socket buffers.
@@ -276,6 +288,46 @@ extension LiveServerTests {
             }
         }
 
+        @Test("closes the connection instead of ending the body cleanly when a stream fails halfway")
+        func failingStream() async throws {
+            try await withTestServer(routes: LiveServerTests.standardRoutes) { server in
+                let client = try await server.connect()
+                defer { client.close() }
+                try await client.send("GET /failing-stream HTTP/1.1\r\nHost: h\r\n\r\n")
+                let head = try await client.readResponseHead()
+                #expect(head.statusCode == 200)
+                #expect(try await client.readChunk() == Array("partial".utf8))
+                await #expect(throws: HTTPTestClientError.self, "a last-chunk would tell the client the body is complete") {
+                    _ = try await client.readChunk()
+                }
+            }
+        }
+
+        @Test("echoes a well-formed client X-Request-Id and replaces a malformed one")
+        func requestID() async throws {
+            try await withTestServer(routes: LiveServerTests.standardRoutes) { server in
+                let client = try await server.connect()
+                defer { client.close() }
+                let echoed = try await client.request("GET", "/", headers: ["X-Request-Id: trace-abc.123"])
+                #expect(echoed.header("X-Request-Id") == "trace-abc.123")
+                let replaced = try await client.request("GET", "/", headers: ["X-Request-Id: has spaces"])
+                let generated = try #require(replaced.header("X-Request-Id"))
+                #expect(generated != "has spaces" && !generated.isEmpty)
+                let plain = try await client.request("GET", "/")
+                #expect(plain.header("X-Request-Id") != generated, "generated ids are unique")
+            }
+        }
+
+        @Test("routes an absolute-form target by its path")
+        func absoluteFormTarget() async throws {
+            try await withTestServer(routes: LiveServerTests.standardRoutes) { server in
+                let client = try await server.connect()
+                defer { client.close() }
+                let response = try await client.request("GET", "http://example.com/echo/absolute?x=1")
+                #expect(response.bodyText == "absolute")
+            }
+        }
+
         @Test("streams to an HTTP/1.0 client by closing the connection at the end")
         func streamedResponseHTTP10() async throws {
             try await withTestServer(routes: LiveServerTests.standardRoutes) { server in
@@ -291,7 +343,7 @@ extension LiveServerTests {
         @Test("delivers server-sent events as they are produced")
         func serverSentEvents() async throws {
             let secondEventAllowed = DoneFlag()
-            try await withTestServer(routes: { routes in
+            let routes: (inout RouterBuilder) -> Void = { routes in
                 routes.get("/events") { _ in
                     Response.eventStream { events in
                         try await events.send(data: "first", event: "greeting", id: "1")
@@ -304,7 +356,8 @@ extension LiveServerTests {
                         try await events.sendComment("bye")
                     }
                 }
-            }) { server in
+            }
+            try await withTestServer(routes: routes) { server in
                 let client = try await server.connect()
                 defer { client.close() }
                 try await client.send("GET /events HTTP/1.1\r\nHost: h\r\nAccept: text/event-stream\r\n\r\n")
