@@ -201,6 +201,31 @@ extension LiveServerTests {
             #expect(await server.runTask.finishes(within: .seconds(5)), "run() must return after shutdown")
         }
 
+        @Test("closes connections still busy when the shutdown grace period ends")
+        func shutdownGracePeriodEnds() async throws {
+            var configuration = TestServer.makeConfiguration()
+            configuration.shutdownGracePeriod = .milliseconds(500)
+            let handlerStarted = DoneFlag()
+            let server = try TestServer.start(configuration: configuration) { routes in
+                routes.get("/stuck") { _ in
+                    handlerStarted.set()
+                    try await Task.sleep(for: .seconds(3))
+                    return .text("too late")
+                }
+            }
+            let client = try await server.connect()
+            defer { client.close() }
+            try await client.send("GET /stuck HTTP/1.1\r\nHost: h\r\n\r\n")
+            #expect(await eventually { handlerStarted.value })
+            let shutdownAt = ContinuousClock.now
+            server.server.shutdown()
+            #expect(await server.runTask.finishes(within: .seconds(3)), "run() must return once the grace period is over")
+            let elapsed = ContinuousClock.now - shutdownAt
+            #expect(elapsed >= .milliseconds(400), "returned before the grace period: \(elapsed)")
+            let leftovers = try await client.readUntilClosed(timeout: .seconds(1))
+            #expect(leftovers.isEmpty, "no response can be complete after a forced close")
+        }
+
         /// Whether connecting to `port` fails with ECONNREFUSED before `timeout` (the listener may take a moment to close).
         static func connectionsAreRefused(port: Int, within timeout: Duration) async -> Bool {
             let deadline = ContinuousClock.now + timeout
@@ -217,6 +242,17 @@ extension LiveServerTests {
                 try? await Task.sleep(for: .milliseconds(50))
             }
             return false
+        }
+
+        @Test("names its event-loop threads so they can be told apart in top, perf and gdb")
+        func threadNames() async throws {
+            try await withTestServer(configuration: TestServer.makeConfiguration(eventLoops: 2), routes: LiveServerTests.standardRoutes) { server in
+                let client = try await server.connect()
+                defer { client.close() }
+                _ = try await client.request("GET", "/")
+                let names = ProcessProbe.threadNames()
+                #expect(names.contains("falaj-http-0") && names.contains("falaj-http-1"), "threads: \(names)")
+            }
         }
 
         @Test("answers a client that half-closes after sending a large body to a slow reader")

@@ -35,6 +35,12 @@ enum ProcessProbe {
         return -1
     }
 
+    /// The names (`comm`) of this process's threads.
+    static func threadNames() -> [String] {
+        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? []
+        return tasks.compactMap { readFile("/proc/self/task/\($0)/comm")?.trimmingCharacters(in: .whitespacesAndNewlines) }
+    }
+
     /// The kernel thread id of the calling thread.
     static func currentThreadID() -> Int {
         // /proc/thread-self links to "<pid>/task/<tid>".
