@@ -253,8 +253,12 @@ extension LiveServerTests {
                 let client = try await server.connect()
                 defer { client.close() }
                 _ = try await client.request("GET", "/")
-                let names = ProcessProbe.threadNames()
-                #expect(names.contains("falaj-http-0") && names.contains("falaj-http-1"), "threads: \(names)")
+                // Each thread names itself as it starts, so give a slow starter a moment.
+                let named = await eventually {
+                    let names = ProcessProbe.threadNames()
+                    return names.contains("falaj-http-0") && names.contains("falaj-http-1")
+                }
+                #expect(named, "threads: \(ProcessProbe.threadNames())")
             }
         }
 
