@@ -193,15 +193,19 @@ struct HTTPRequestParser {
     private static func parseChunkSize(_ line: ArraySlice<UInt8>) throws(HTTPParseError) -> Int {
         var size = 0
         var digits = 0
-        for byte in line {
+        for index in line.indices {
+            let byte = line[index]
             let value: Int
             switch byte {
             case UInt8(ascii: "0")...UInt8(ascii: "9"): value = Int(byte - UInt8(ascii: "0"))
             case UInt8(ascii: "a")...UInt8(ascii: "f"): value = Int(byte - UInt8(ascii: "a") + 10)
             case UInt8(ascii: "A")...UInt8(ascii: "F"): value = Int(byte - UInt8(ascii: "A") + 10)
             case UInt8(ascii: ";"), UInt8(ascii: " "), UInt8(ascii: "\t"):
-                // Chunk extensions (RFC 9112 §7.1.1) are allowed and ignored.
-                guard digits > 0 else { throw HTTPParseError(.malformed, "invalid chunk size") }
+                // Chunk extensions (RFC 9112 §7.1.1: *( BWS ";" ... )) are allowed and ignored, but only
+                // whitespace followed by ";" may come after the size: "5 junk" is not a chunk size.
+                guard digits > 0, line[index...].first(where: { !HTTPSyntax.isWhitespace($0) }) == UInt8(ascii: ";") else {
+                    throw HTTPParseError(.malformed, "invalid chunk size")
+                }
                 return size
             default:
                 throw HTTPParseError(.malformed, "invalid chunk size")

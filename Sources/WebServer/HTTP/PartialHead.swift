@@ -37,10 +37,11 @@ struct PartialHead {
         guard HTTPSyntax.isDigit(major), dot == UInt8(ascii: "."), HTTPSyntax.isDigit(minor) else {
             throw HTTPParseError(.malformed, "invalid HTTP version")
         }
-        guard major == UInt8(ascii: "1"), minor <= UInt8(ascii: "1") else {
+        guard major == UInt8(ascii: "1") else {
             throw HTTPParseError(.unsupportedVersion, "only HTTP/1.0 and HTTP/1.1 are supported")
         }
-        return Int(minor - UInt8(ascii: "0"))
+        // A higher minor version of a major version we implement is processed as the highest one we know (RFC 9110 §6.2).
+        return min(Int(minor - UInt8(ascii: "0")), 1)
     }
 
     mutating func addField(_ line: ArraySlice<UInt8>) throws(HTTPParseError) {

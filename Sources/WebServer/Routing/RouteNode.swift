@@ -8,7 +8,8 @@ struct Route: Sendable {
 
 /// One node of the routing trie; a path segment each level down.
 struct RouteNode: Sendable {
-    let pattern: String
+    /// The pattern of the routes that end at this node (intermediate nodes keep the first pattern that passed through).
+    private(set) var pattern: String
     var literals: [String: RouteNode] = [:]
     var parameter: (name: String, node: Box)?
     var wildcard: Box?
@@ -32,6 +33,7 @@ struct RouteNode: Sendable {
     private mutating func insert(_ segments: ArraySlice<String>, fullPattern: String, method: HTTPRequest.Method, route: Route) {
         guard let first = segments.first else {
             routes[method] = route
+            pattern = fullPattern
             return
         }
         let rest = segments.dropFirst()

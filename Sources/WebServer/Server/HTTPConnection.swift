@@ -57,6 +57,12 @@ final class HTTPConnection: EventLoopHandler {
             readAvailable()  // drives the handshake whichever way it waits
             return
         }
+        if events & (FALAJ_EPOLLHUP | FALAJ_EPOLLERR) != 0, !wantsInput {
+            // Reset (epoll reports HUP/ERR whatever the interest) while we were not reading: nothing can be sent
+            // any more, and reading now would buffer input we asked not to get.
+            close()
+            return
+        }
         if events & FALAJ_EPOLLIN != 0 || events & (FALAJ_EPOLLHUP | FALAJ_EPOLLERR | FALAJ_EPOLLRDHUP) != 0 {
             readAvailable()
         }
@@ -122,6 +128,8 @@ final class HTTPConnection: EventLoopHandler {
     /// Turns buffered bytes into requests until a request needs a response first or bytes run out.
     func processInput() {
         while !isClosed {
+            // A refused request or `Connection: close` ends the connection: never start another request on it.
+            if closeWhenFlushed && current == nil { break }
             if let current, current.isBodyComplete { break }
             if isReadPaused, current?.bodyStream != nil { break }
             let event: HTTPRequestParser.Event?
@@ -149,6 +157,9 @@ final class HTTPConnection: EventLoopHandler {
                 if current.isResponseComplete { finishExchange() }
             }
         }
+        // Part of a pipelined head read while the previous request was in flight: its deadline starts now,
+        // since readAvailable only starts it for bytes arriving on an idle connection.
+        if !isClosed, current == nil, headerStart == nil, parser.isReadingHead { headerStart = .now }
         updateInterest()
     }
 
@@ -181,7 +192,11 @@ final class HTTPConnection: EventLoopHandler {
             let stream = RequestBodyStream(onDemand: { handle.run { $0.resumeReading() } })
             inFlight.bodyStream = stream
             body = RequestBody(storage: .stream(stream))
-            if head.expectsContinue { enqueue(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)) }
+            if head.expectsContinue {
+                // Send it now: the client waits for it before sending the body the handler is about to read.
+                enqueue(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8))
+                flush()
+            }
         }
         let request = Request(
             head: head,
@@ -258,16 +273,25 @@ final class HTTPConnection: EventLoopHandler {
         updateInterest()
     }
 
+    /// Whether request bytes are wanted now: not paused by a slow body reader, not waiting to answer a
+    /// complete request (pipelining), not closing.
+    private var wantsInput: Bool {
+        let pipelinedWaiting = current?.isBodyComplete == true
+        return !isReadPaused && !pipelinedWaiting && !closeWhenFlushed
+    }
+
     /// Watches for reads unless paused, and writes while output is blocked.
+    ///
+    /// RDHUP is watched only together with IN: it is level-triggered, so watching it while not reading would
+    /// wake the loop continuously once the client half-closes, and reading on it would ignore back-pressure.
     func updateInterest() {
         guard !isClosed else { return }
-        var events = FALAJ_EPOLLRDHUP
+        var events: UInt32 = 0
         switch transport.continueHandshakeInterest {
         case .some(let wantsWrite):
-            events |= wantsWrite ? FALAJ_EPOLLOUT : FALAJ_EPOLLIN
+            events |= FALAJ_EPOLLRDHUP | (wantsWrite ? FALAJ_EPOLLOUT : FALAJ_EPOLLIN)
         case .none:
-            let pipelinedWaiting = current?.isBodyComplete == true
-            if !isReadPaused && !pipelinedWaiting && !closeWhenFlushed { events |= FALAJ_EPOLLIN }
+            if wantsInput { events |= FALAJ_EPOLLIN | FALAJ_EPOLLRDHUP }
             if isWriteBlocked { events |= FALAJ_EPOLLOUT }
         }
         loop.modify(fd: fd, events: events)

@@ -81,11 +81,14 @@ public final class HTTPServer: Service, Sendable {
         var threads: [Thread] = []
         let stopped = ThreadExitCounter(count: loops.count)
         for loop in loops {
+            let name = "falaj-http-\(loop.index)"
             let thread = Thread {
+                // On Linux, Foundation applies a name to the OS thread only when set from the thread itself.
+                Thread.current.name = name
                 loop.run()
                 stopped.threadExited()
             }
-            thread.name = "falaj-http-\(loop.index)"
+            thread.name = name
             thread.start()
             threads.append(thread)
         }
