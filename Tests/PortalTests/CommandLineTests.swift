@@ -19,10 +19,11 @@ import Testing
 
     @Test func helpDocumentsEveryServeOptionWithItsDefault() async throws {
         let help = try await runCommand(FalajProcess.binary, ["serve", "--help"])
-        for text in ["--host", "Default: 127.0.0.1", "--port", "Default: 8080", "--data-dir", "Default: ./.falaj", "--database-url", "FALAJ_DATABASE_URL",
+        let text = help.output.split(whereSeparator: { $0 == " " || $0 == "\n" }).joined(separator: " ")  // undo line wrapping
+        for expected in ["--host", "Default: 127.0.0.1", "--port", "Default: 8080", "--data-dir", "Default: ./.falaj", "--database-url", "FALAJ_DATABASE_URL",
             "--tls-cert", "--tls-key", "--tls-self-signed", "FALAJ_HOST", "FALAJ_PORT", "FALAJ_DATA_DIR"]
         {
-            #expect(help.output.contains(text), "serve --help lacks \(text)")
+            #expect(text.contains(expected), "serve --help lacks \(expected)")
         }
     }
 

@@ -316,7 +316,7 @@ struct RouterTests {
         let observer = Observer()
         var builder = RouterBuilder()
         builder.get("/") { _ in .text("ok") }
-        let router = builder.build(observer: observer, logger: TestServer.quietLogger)
+        let router = builder.build(observers: [observer], logger: TestServer.quietLogger)
         #expect(try await router.respond(.get, "/").headerFields[.requestID] == "test-request-1")
         #expect(try await router.respond(.get, "/missing").headerFields[.requestID] == "test-request-1")
         #expect(observer.seen.withLock { $0 } == [200, 404])
