@@ -209,10 +209,13 @@ extension LiveServerTests {
             var configuration = TestServer.makeConfiguration()
             configuration.shutdownGracePeriod = .milliseconds(500)
             let handlerStarted = DoneFlag()
+            let handlerFinished = DoneFlag()
             let server = try TestServer.start(configuration: configuration) { routes in
                 routes.get("/stuck") { _ in
                     handlerStarted.set()
-                    try await Task.sleep(for: .seconds(3))
+                    try await Task.sleep(for: .seconds(1))
+                    // Resumes after the loops stopped: it must still run (and release what it holds), not hang.
+                    handlerFinished.set()
                     return .text("too late")
                 }
             }
@@ -227,6 +230,7 @@ extension LiveServerTests {
             #expect(elapsed >= .milliseconds(400), "returned before the grace period: \(elapsed)")
             let leftovers = try await client.readUntilClosed(timeout: .seconds(1))
             #expect(leftovers.isEmpty, "no response can be complete after a forced close")
+            #expect(await eventually(timeout: .seconds(3)) { handlerFinished.value }, "a handler outliving the loops still completes")
         }
 
         /// Whether connecting to `port` fails with ECONNREFUSED before `timeout` (the listener may take a moment to close).

@@ -19,9 +19,11 @@ protocol EventLoopHandler: AnyObject {
 final class EventLoop: TaskExecutor, @unchecked Sendable {
     // @unchecked Sendable: cross-thread state is in `inbox` (a Mutex); the rest is loop-confined.
     private struct Inbox {
-        var work: [() -> Void] = []
+        var work: [@Sendable () -> Void] = []
         var jobs: [UnownedJob] = []
         var isWakePending = false
+        /// Set when ``run()`` returned: later work goes to `afterStop` so handlers still running can finish.
+        var isStopped = false
     }
 
     /// How often handlers get ``EventLoopHandler/tick(now:)``.
@@ -33,6 +35,9 @@ final class EventLoop: TaskExecutor, @unchecked Sendable {
     private let inbox = Mutex(Inbox())
     private let threadID = Atomic<UInt>(0)
     private let isStopRequested = Atomic<Bool>(false)
+    /// Runs work and jobs that arrive after the loop stopped (a handler outliving the shutdown grace period),
+    /// one at a time, so loop-confined state is still touched by one thread at a time.
+    private let afterStop: DispatchQueue
 
     // Loop-confined.
     private var handlerObjects: [Int32: any EventLoopHandler] = [:]
@@ -46,6 +51,7 @@ final class EventLoop: TaskExecutor, @unchecked Sendable {
 
     init(index: Int) throws {
         self.index = index
+        afterStop = DispatchQueue(label: "falaj-http-\(index)-after-stop")
         epollFD = falaj_epoll_create()
         guard epollFD >= 0 else { throw SocketError.make("epoll_create1") }
         wakeFD = falaj_eventfd()
@@ -67,19 +73,26 @@ final class EventLoop: TaskExecutor, @unchecked Sendable {
 
     /// Runs `work` on the loop thread (soon, in order). Safe from any thread.
     func execute(_ work: @escaping @Sendable () -> Void) {
-        let shouldWake = inbox.withLock { inbox in
+        let (shouldWake, isStopped) = inbox.withLock { inbox in
+            if inbox.isStopped { return (false, true) }
             inbox.work.append(work)
-            return markWake(&inbox)
+            return (markWake(&inbox), false)
         }
+        if isStopped { afterStop.async(execute: work) }
         if shouldWake { _ = falaj_eventfd_signal(wakeFD) }
     }
 
     /// TaskExecutor: queue a job to run on the loop thread.
     func enqueue(_ job: consuming ExecutorJob) {
         let unowned = UnownedJob(job)
-        let shouldWake = inbox.withLock { inbox in
+        let (shouldWake, isStopped) = inbox.withLock { inbox in
+            if inbox.isStopped { return (false, true) }
             inbox.jobs.append(unowned)
-            return markWake(&inbox)
+            return (markWake(&inbox), false)
+        }
+        if isStopped {
+            let executor = asUnownedTaskExecutor()
+            afterStop.async { unowned.runSynchronously(on: executor) }
         }
         if shouldWake { _ = falaj_eventfd_signal(wakeFD) }
     }
@@ -161,6 +174,19 @@ final class EventLoop: TaskExecutor, @unchecked Sendable {
             }
         }
         runQueuedWork()
+        let (work, jobs) = inbox.withLock { inbox in
+            inbox.isStopped = true
+            defer {
+                inbox.work.removeAll()
+                inbox.jobs.removeAll()
+            }
+            return (inbox.work, inbox.jobs)
+        }
+        let executor = asUnownedTaskExecutor()
+        afterStop.async {
+            for item in work { item() }
+            for job in jobs { job.runSynchronously(on: executor) }
+        }
     }
 
     private func runQueuedWork() {

@@ -163,7 +163,7 @@ extension HTTPConnection {
         if let current, current.isResponseQueued, !current.isResponseComplete {
             responseWritten()
         } else if current == nil, closeWhenFlushed {
-            close()
+            closeGracefully()
         }
     }
 

@@ -36,6 +36,9 @@ final class HTTPConnection: EventLoopHandler {
     /// Time of the last byte read or written; drives the idle and header deadlines.
     var lastActivity = ContinuousClock.now
     var headerStart: ContinuousClock.Instant?
+    /// Set while closing gracefully after a refused request (see ``closeGracefully()``).
+    private var lingerStart: ContinuousClock.Instant?
+    private var lingeredBytes = 0
     private let openedAt = ContinuousClock.now
 
     init(fd: Int32, loop: EventLoop, server: ServerState, remoteAddress: String, transport: ConnectionTransport) {
@@ -75,6 +78,10 @@ final class HTTPConnection: EventLoopHandler {
         guard !isClosed else { return }
         if case .handshaking = transport.phase {
             continueHandshake()
+            return
+        }
+        if let lingerStart {
+            drainWhileLingering(since: lingerStart)
             return
         }
         let outcome = transport.read(fd: fd, into: &loop.readBuffer)
@@ -276,8 +283,42 @@ final class HTTPConnection: EventLoopHandler {
     /// Whether request bytes are wanted now: not paused by a slow body reader, not waiting to answer a
     /// complete request (pipelining), not closing.
     private var wantsInput: Bool {
+        if lingerStart != nil { return true }
         let pipelinedWaiting = current?.isBodyComplete == true
         return !isReadPaused && !pipelinedWaiting && !closeWhenFlushed
+    }
+
+    // MARK: Lingering close
+
+    /// After refusing a request whose bytes may still be arriving, closing at once would make the kernel send a
+    /// reset that can destroy the error response before the client reads it (RFC 9112 §9.6). Instead: stop
+    /// sending, read and drop input until the client closes, at most ``lingerLimit`` bytes or ``lingerTimeout``.
+    func closeGracefully() {
+        guard !isClosed, lingerStart == nil else { return }
+        guard !transport.isSecure, Foundation.shutdown(fd, Int32(SHUT_WR)) == 0 else {
+            close()
+            return
+        }
+        lingerStart = .now
+        lingeredBytes = 0
+        updateInterest()
+    }
+
+    static let lingerTimeout: Duration = .seconds(2)
+    static let lingerLimit = 1 << 20
+
+    private func drainWhileLingering(since start: ContinuousClock.Instant) {
+        while !isClosed {
+            switch transport.read(fd: fd, into: &loop.readBuffer) {
+            case .bytes(let count):
+                lingeredBytes += count
+                if lingeredBytes > Self.lingerLimit || ContinuousClock.now - start > Self.lingerTimeout { close() }
+            case .wouldBlock:
+                return
+            case .closed, .failed:
+                close()
+            }
+        }
     }
 
     /// Watches for reads unless paused, and writes while output is blocked.
@@ -302,6 +343,10 @@ final class HTTPConnection: EventLoopHandler {
     func tick(now: ContinuousClock.Instant) {
         guard !isClosed else { return }
         let limits = server.limits
+        if let lingerStart {
+            if now - lingerStart > Self.lingerTimeout { close() }
+            return
+        }
         if case .handshaking = transport.phase {
             // A TLS handshake gets the same budget as a request head.
             if now - openedAt > limits.headerReadTimeout || server.isDraining.load(ordering: .relaxed) { close() }
