@@ -115,9 +115,9 @@ extension LiveServerTests {
                 let baseline = ProcessProbe.openDescriptors()
                 let baselineTotal = baseline.count
                 for index in 0..<200 { try await Self.exercise(server, mode: index % 10) }
-                let settled = await eventually(timeout: .seconds(5)) {
-                    ProcessProbe.acceptedSocketCount(localPort: port) == 0 && ProcessProbe.openDescriptorCount() <= baselineTotal
-                }
+                // The server's own sockets are the signal: other suites run in this process at the same time and open
+                // and close descriptors of their own, so the process total is only reported, not asserted.
+                let settled = await eventually(timeout: .seconds(5)) { ProcessProbe.acceptedSocketCount(localPort: port) == 0 }
                 #expect(
                     settled,
                     """

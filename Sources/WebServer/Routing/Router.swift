@@ -102,10 +102,17 @@ public struct RouterBuilder {
 
     /// Builds the router.
     /// - Parameters:
-    ///   - errorRenderer: turns errors into responses (default: problem+json for `/api/`, plain HTML elsewhere).
+    ///   - errorRenderer: turns errors into responses (default: ``DefaultErrorRenderer`` logging to `logger`:
+    ///     problem+json for `/api/`, plain HTML elsewhere).
     ///   - observers: told about every finished request (metrics, access logs), in order.
-    public func build(errorRenderer: any ErrorRenderer = DefaultErrorRenderer(), observers: [any RequestObserver] = [], logger: Logger) -> Router {
-        Router(root: root, middleware: middleware, errorRenderer: errorRenderer, observers: observers, logger: logger)
+    public func build(errorRenderer: (any ErrorRenderer)? = nil, observers: [any RequestObserver] = [], logger: Logger) -> Router {
+        Router(
+            root: root,
+            middleware: middleware,
+            errorRenderer: errorRenderer ?? DefaultErrorRenderer(logger: logger),
+            observers: observers,
+            logger: logger
+        )
     }
 }
 

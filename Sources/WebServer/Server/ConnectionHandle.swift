@@ -1,3 +1,5 @@
+public import HTTPTypes
+
 /// A Sendable reference to a connection: its loop, fd and id. Work sent through it runs on the loop,
 /// and only if the connection is still open (its fd may have been reused by a newer connection).
 struct ConnectionHandle: Sendable {
@@ -20,8 +22,13 @@ struct ConnectionHandle: Sendable {
     }
 }
 
-/// Thrown to a body writer or reader when the client went away.
-public struct ConnectionClosedError: Error, Sendable, CustomStringConvertible {
+/// Thrown to a body writer or reader when the client went away. An expected event, not a server fault:
+/// it renders as 400 (which nobody will read) and is not logged as an unhandled error.
+public struct ConnectionClosedError: HTTPResponseError, Sendable, CustomStringConvertible {
+    /// 400: the request did not arrive whole.
+    public var status: HTTPResponse.Status { .badRequest }
+    /// A short explanation.
+    public var publicMessage: String { "The connection closed before the request was complete." }
     /// A short explanation.
     public var description: String { "the client closed the connection" }
 }
