@@ -367,6 +367,8 @@ def cmd_report(runs_tsv: str, meta_tsv: str, out_md: str) -> int:
     )
     L.append(f"- Toolchain: {meta.get('swift', '?')}; load generator: {meta.get('wrk', '?')}")
     L.append(f"- Source: {meta.get('git', '?')}")
+    if "loadavg" in meta:
+        L.append(f"- Load average: {meta['loadavg']}")
     L.append(
         f"- Method: {meta.get('rounds', '?')} interleaved rounds; each round restarts the hello-world servers, warms each"
         f" route up for {meta.get('warmup', '?')}, then runs every scenario for {meta.get('duration', '?')} per server,"
