@@ -367,6 +367,8 @@ def cmd_report(runs_tsv: str, meta_tsv: str, out_md: str) -> int:
     )
     L.append(f"- Toolchain: {meta.get('swift', '?')}; load generator: {meta.get('wrk', '?')}")
     L.append(f"- Source: {meta.get('git', '?')}")
+    if "elapsed" in meta:
+        L.append(f"- Wall time: {meta['elapsed']}")
     if "loadavg" in meta:
         L.append(f"- Load average: {meta['loadavg']}")
     L.append(
