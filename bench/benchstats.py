@@ -7,6 +7,7 @@
     benchstats.py check URL STATUS CTYPE_PREFIX [BODY]
                                                   one GET; verify status, Content-Type prefix
                                                   and (if given) the exact body
+    benchstats.py check-loopback PID             fail unless every TCP listener of PID is on loopback
     benchstats.py parse WRK_OUTPUT               parsed wrk output as JSON (exit 1 if unparsable)
     benchstats.py progress WRK_OUTPUT DTICKS CLK_TCK HWM_KB RSS_KB
                                                   one human-readable line for a finished run
@@ -201,6 +202,49 @@ def cmd_check(url: str, status: str, ctype: str, body: str | None = None) -> int
     if problems:
         print(f"GET {url}: " + "; ".join(problems), file=sys.stderr)
         return 1
+    return 0
+
+
+def _listening_addresses(pid: int) -> list[str]:
+    """TCP addresses the process is listening on (from /proc/PID/fd and /proc/net/tcp{,6})."""
+    inodes = set()
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            target = os.readlink(f"/proc/{pid}/fd/{fd}")
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            inodes.add(target[8:-1])
+    found = []
+    for table, v6 in (("/proc/net/tcp", False), ("/proc/net/tcp6", True)):
+        try:
+            with open(table) as f:
+                lines = f.readlines()[1:]
+        except FileNotFoundError:
+            continue
+        for line in lines:
+            parts = line.split()
+            if parts[3] != "0A" or parts[9] not in inodes:  # 0A = LISTEN
+                continue
+            hexaddr, hexport = parts[1].split(":")
+            raw = bytes.fromhex(hexaddr)
+            # /proc/net/tcp* print the address as 32-bit words in host (little-endian) order
+            raw = b"".join(raw[i : i + 4][::-1] for i in range(0, len(raw), 4))
+            addr = socket.inet_ntop(socket.AF_INET6 if v6 else socket.AF_INET, raw)
+            found.append(f"[{addr}]:{int(hexport, 16)}" if v6 else f"{addr}:{int(hexport, 16)}")
+    return found
+
+
+def cmd_check_loopback(pid: str) -> int:
+    addrs = _listening_addresses(int(pid))
+    bad = [a for a in addrs if not (a.startswith("127.") or a.startswith("[::1]") or a.startswith("[::ffff:127."))]
+    if not addrs:
+        print(f"process {pid} has no listening TCP socket", file=sys.stderr)
+        return 1
+    if bad:
+        print(f"process {pid} listens beyond loopback: {', '.join(bad)}", file=sys.stderr)
+        return 1
+    print(", ".join(addrs))
     return 0
 
 
@@ -596,6 +640,7 @@ def cmd_selftest() -> int:
 def main(argv: list[str]) -> int:
     cmds = {
         "freeport": (cmd_freeport, 1, 1),
+        "check-loopback": (cmd_check_loopback, 1, 1),
         "wait": (cmd_wait, 3, 4),
         "check": (cmd_check, 3, 4),
         "parse": (cmd_parse, 1, 1),
