@@ -416,7 +416,7 @@ def cmd_report(runs_tsv: str, meta_tsv: str, out_md: str) -> int:
     if "loadavg" in meta:
         L.append(f"- Load average: {meta['loadavg']}")
     L.append(
-        f"- Method: {meta.get('rounds', '?')} interleaved rounds; each round restarts the hello-world servers, warms each"
+        f"- Method: {meta.get('rounds', '?')} interleaved round{'' if meta.get('rounds') == '1' else 's'}; each round restarts the hello-world servers, warms each"
         f" route up for {meta.get('warmup', '?')}, then runs every scenario for {meta.get('duration', '?')} per server,"
         " alternating the server order every round. "
         f"`taskset -c {meta.get('wrk_cpu', '?')} wrk -t{meta.get('wrk_threads', '?')} -cN -d{meta.get('duration', '?')}"
