@@ -250,7 +250,7 @@ final class HTTPConnection: EventLoopHandler {
     }
 
     private static func clientRequestID(_ head: HTTPRequestHead) -> String? {
-        guard let value = head.headerFields[HTTPField.Name("X-Request-Id")!], (1...64).contains(value.utf8.count),
+        guard let value = head.headerFields[.requestID], (1...64).contains(value.utf8.count),
             value.utf8.allSatisfy({ HTTPSyntax.isTokenByte($0) })
         else { return nil }
         return value

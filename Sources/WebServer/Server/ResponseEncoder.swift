@@ -88,7 +88,7 @@ enum ResponseEncoder {
         appendHead(
             to: &out,
             status: status,
-            fields: [.contentType: "text/plain; charset=utf-8", HTTPField.Name("X-Request-Id")!: requestID],
+            fields: [.contentType: "text/plain; charset=utf-8", .requestID: requestID],
             framing: .length(body.count),
             keepAlive: false,
             clientMinorVersion: 1,

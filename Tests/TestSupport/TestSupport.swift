@@ -1,5 +1,0 @@
-import PostgresClient
-import WebServer
-
-/// Shared helpers for the test targets.
-public enum TestSupport {}
