@@ -81,11 +81,15 @@ import Testing
     }
 
     @Test(.enabled(if: geteuid() == 0, "only root hands the cluster to the postgres user"))
-    func unreachableDataDirectoryIsNamedInTheError() async throws {
+    func unreachableServerDirectoryIsNamedInTheError() async throws {
         let locked = URL(fileURLWithPath: "/tmp/fj-locked-\(UUID().uuidString.prefix(6).lowercased())", isDirectory: true)
         try FileManager.default.createDirectory(at: locked, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         defer { try? FileManager.default.removeItem(at: locked) }
-        let server = EmbeddedPostgres(configuration: .init(dataDirectory: locked.appendingPathComponent("data")))
+        // An explicit server directory is used as given (no fallback), so an unreachable one is an error naming it.
+        var configuration = EmbeddedPostgres.Configuration(dataDirectory: URL(fileURLWithPath: "/tmp/fj-data-\(UUID().uuidString.prefix(6))"))
+        configuration.serverDirectory = locked.appendingPathComponent("server")
+        defer { try? FileManager.default.removeItem(at: configuration.dataDirectory) }
+        let server = EmbeddedPostgres(configuration: configuration)
         let error = try await #require(throws: PostgresError.self) { try await server.start() }
         #expect(error.code == .embeddedServer)
         #expect(error.description.contains("cannot enter \(locked.path)"))

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netdb.h>
+#include <sched.h>
 #include <stdio.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -146,4 +147,15 @@ int64_t falaj_parse_http_date(const char *text) {
     const char *end = strptime(text, "%a, %d %b %Y %H:%M:%S GMT", &parts);
     if (end == NULL || *end != '\0') return -1;
     return (int64_t)timegm(&parts);
+}
+
+int falaj_available_cpu_count(void) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (sched_getaffinity(0, sizeof set, &set) == 0) {
+        int count = CPU_COUNT(&set);
+        if (count > 0) return count;
+    }
+    long online = sysconf(_SC_NPROCESSORS_ONLN);
+    return online > 0 ? (int)online : 1;
 }

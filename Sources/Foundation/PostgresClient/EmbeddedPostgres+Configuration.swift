@@ -5,6 +5,10 @@ extension EmbeddedPostgres {
     public struct Configuration: Sendable {
         /// The Falaj data directory; the cluster goes under `<dataDirectory>/postgres`, the socket under `<dataDirectory>/run`.
         public var dataDirectory: URL
+        /// Where the cluster, its socket folder and its log live; default nil: the data directory. When Falaj runs as root
+        /// and the `postgres` user cannot enter a parent of the data directory (a checkout under `/root`, say),
+        /// ``EmbeddedPostgres`` uses `/var/lib/falaj/embedded/<id of the data directory>` instead and says so in the log.
+        public var serverDirectory: URL?
         /// The databases to create (owned by ``roles``' owner) when missing;
         /// default `falaj_directory`, `falaj_cell_me_central_1`, `falaj_cell_eu_west_1`.
         public var databases: [String]
@@ -26,6 +30,7 @@ extension EmbeddedPostgres {
         /// - Parameter dataDirectory: the Falaj data directory, for example `./.falaj`.
         public init(dataDirectory: URL) {
             self.dataDirectory = dataDirectory
+            self.serverDirectory = nil
             self.databases = ["falaj_directory", "falaj_cell_me_central_1", "falaj_cell_eu_west_1"]
             self.roles = DatabaseRoles()
             self.binDirectory = nil
@@ -35,12 +40,14 @@ extension EmbeddedPostgres {
             self.isDurable = true
         }
 
-        /// `<dataDirectory>/postgres`, the cluster's `PGDATA`.
-        public var clusterDirectory: URL { dataDirectory.appendingPathComponent("postgres", isDirectory: true) }
-        /// `<dataDirectory>/run`, the directory holding the server's Unix socket.
-        public var socketDirectory: URL { dataDirectory.appendingPathComponent("run", isDirectory: true) }
-        /// `<dataDirectory>/postgres.log`, where `initdb` and the server write their output.
-        public var logFile: URL { dataDirectory.appendingPathComponent("postgres.log", isDirectory: false) }
+        /// The folder holding the cluster, socket and log: ``serverDirectory``, else ``dataDirectory``.
+        public var serverRoot: URL { serverDirectory ?? dataDirectory }
+        /// `<serverRoot>/postgres`, the cluster's `PGDATA`.
+        public var clusterDirectory: URL { serverRoot.appendingPathComponent("postgres", isDirectory: true) }
+        /// `<serverRoot>/run`, the directory holding the server's Unix socket.
+        public var socketDirectory: URL { serverRoot.appendingPathComponent("run", isDirectory: true) }
+        /// `<serverRoot>/postgres.log`, where `initdb` and the server write their output.
+        public var logFile: URL { serverRoot.appendingPathComponent("postgres.log", isDirectory: false) }
     }
 
     /// How to reach a running embedded cluster.

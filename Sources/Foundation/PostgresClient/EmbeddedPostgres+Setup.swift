@@ -85,14 +85,21 @@ enum EmbeddedSetup {
                 withIntermediateDirectories: true,
                 attributes: [.posixPermissions: 0o700]
             )
+            if configuration.serverRoot != configuration.dataDirectory {
+                try fileManager.createDirectory(
+                    at: configuration.serverRoot,
+                    withIntermediateDirectories: true,
+                    attributes: [.posixPermissions: 0o755]
+                )
+            }
             if let account {
-                let dataPath = configuration.dataDirectory.path
+                let dataPath = configuration.serverRoot.path
                 if !account.canTraverse(dataPath) {
                     // Let others enter, not list: the cluster and socket folders inside stay 0700.
                     var info = stat()
                     if stat(dataPath, &info) == 0 { chmod(dataPath, (info.st_mode & 0o7777) | S_IXOTH) }
                 }
-                try checkReachable(configuration.dataDirectory, by: account)
+                try checkReachable(configuration.serverRoot, by: account)
             }
             for folder in [configuration.clusterDirectory, configuration.socketDirectory] {
                 try fileManager.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -113,6 +120,28 @@ enum EmbeddedSetup {
                 detail: "\(error)"
             )
         }
+    }
+
+    /// Whether `account` can enter every existing parent of `folder` (the folder itself is made enterable later).
+    static func canReachParents(of folder: URL, by account: ServerAccount) -> Bool {
+        var path = (folder.standardizedFileURL.path as NSString).deletingLastPathComponent
+        while !path.isEmpty {
+            if FileManager.default.fileExists(atPath: path) && !account.canTraverse(path) { return false }
+            if path == "/" { break }
+            path = (path as NSString).deletingLastPathComponent
+        }
+        return true
+    }
+
+    /// `/var/lib/falaj/embedded/<16 hex digits of FNV-1a over the data directory's path>`: stable per data directory.
+    static func fallbackServerDirectory(for dataDirectory: URL) -> URL {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in dataDirectory.standardizedFileURL.path.utf8 {
+            hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
+        }
+        let id = String(hash, radix: 16)
+        return URL(fileURLWithPath: "/var/lib/falaj/embedded", isDirectory: true)
+            .appendingPathComponent(String(repeating: "0", count: 16 - id.count) + id, isDirectory: true)
     }
 
     /// Fails, naming the directory, when `account` cannot enter `folder` or one of its parents.

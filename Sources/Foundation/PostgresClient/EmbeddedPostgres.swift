@@ -49,6 +49,15 @@ public final class EmbeddedPostgres: Service, Sendable {
     public init(configuration: Configuration, logger: Logger = Logger(label: "falaj.postgres.embedded")) {
         var configuration = configuration
         configuration.dataDirectory = configuration.dataDirectory.standardizedFileURL
+        if configuration.serverDirectory == nil, let account = (try? ServerAccount.forCurrentProcess()) ?? nil,
+            !EmbeddedSetup.canReachParents(of: configuration.dataDirectory, by: account)
+        {
+            configuration.serverDirectory = EmbeddedSetup.fallbackServerDirectory(for: configuration.dataDirectory)
+            logger.notice(
+                "the postgres user cannot enter a parent of the data directory; the embedded cluster lives elsewhere",
+                metadata: ["data_directory": "\(configuration.dataDirectory.path)", "cluster": "\(configuration.serverRoot.path)"]
+            )
+        }
         self.configuration = configuration
         self.logger = logger
     }
@@ -169,7 +178,7 @@ public final class EmbeddedPostgres: Service, Sendable {
             executable: program,
             arguments: programArguments,
             environment: EmbeddedSetup.environment,
-            directory: configuration.dataDirectory,
+            directory: configuration.serverRoot,
             output: log
         )
         try launchOrThrow(child, what: "initdb")
@@ -200,7 +209,7 @@ public final class EmbeddedPostgres: Service, Sendable {
             executable: program,
             arguments: programArguments,
             environment: EmbeddedSetup.environment,
-            directory: configuration.dataDirectory,
+            directory: configuration.serverRoot,
             output: log
         )
         try launchOrThrow(child, what: "postgres")

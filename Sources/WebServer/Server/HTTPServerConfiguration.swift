@@ -1,4 +1,4 @@
-import Foundation
+import CSystemShim
 
 /// Everything the HTTP server needs to start, with defaults stated per field.
 public struct HTTPServerConfiguration: Sendable {
@@ -6,8 +6,8 @@ public struct HTTPServerConfiguration: Sendable {
     public var host: String = "127.0.0.1"
     /// The TCP port (default 8080; 0 picks a free port, read it back from ``HTTPServer/port``).
     public var port: Int = 8080
-    /// Event-loop threads (default: one per core).
-    public var eventLoopCount: Int = ProcessInfo.processInfo.activeProcessorCount
+    /// Event-loop threads (default: one per core this process may run on, so `taskset` and cpusets are respected).
+    public var eventLoopCount: Int = Int(falaj_available_cpu_count())
     /// The listen backlog (default 1024).
     public var backlog: Int32 = 1024
     /// Size and time limits per connection.

@@ -32,6 +32,8 @@ ssize_t falaj_sendfile(int out_fd, int in_fd, int64_t *offset, size_t count);
 int falaj_set_nodelay(int fd);
 /** Parses an IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT") into Unix seconds; -1 when malformed. */
 int64_t falaj_parse_http_date(const char *text);
+/** CPUs this process may run on (its affinity mask, so `taskset` and cgroup cpusets count); at least 1. */
+int falaj_available_cpu_count(void);
 /** The calling thread's errno. */
 int falaj_errno(void);
 
