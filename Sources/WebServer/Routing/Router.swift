@@ -100,7 +100,8 @@ public struct RouterBuilder {
     /// Appends middleware; the first added runs outermost.
     public mutating func use(_ middleware: some Middleware) { self.middleware.append(middleware) }
 
-    /// Builds the router.
+    /// Builds the router. Build once and stop using the builder: later `add` calls would reach the built router's
+    /// routes too, since they share the route tree's storage.
     /// - Parameters:
     ///   - errorRenderer: turns errors into responses (default: ``DefaultErrorRenderer`` logging to `logger`:
     ///     problem+json for `/api/`, plain HTML elsewhere).
