@@ -84,17 +84,12 @@ struct ConnectionTransport {
             case .failed(let reason): return .failed(reason)
             }
         }
-        while true {
-            let count = buffer.withUnsafeMutableBytes { Foundation.read(fd, $0.baseAddress, $0.count) }
-            if count > 0 { return .bytes(count) }
-            if count == 0 { return .closed }
-            let code = falaj_errno()
-            switch ErrnoAction(errno: code) {
-            case .retry: continue
-            case .wait: return .wouldBlock
-            case .dropConnection: return .closed
-            case .backOff, .fault: return .failed(String(cString: strerror(code)))
-            }
+        switch Self.socketCall({ buffer.withUnsafeMutableBytes { Foundation.read(fd, $0.baseAddress, $0.count) } }) {
+        case .bytes(0): return .closed
+        case .bytes(let count): return .bytes(count)
+        case .wouldBlock: return .wouldBlock
+        case .closed: return .closed
+        case .failed(let reason): return .failed(reason)
         }
     }
 
@@ -107,8 +102,13 @@ struct ConnectionTransport {
             case .failed(let reason): return .failed(reason)
             }
         }
+        return Self.socketCall { Foundation.send(fd, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL)) }
+    }
+
+    /// Runs a read(2)/send(2)-style call, retrying on EINTR and classifying any other errno (read in the same frame).
+    private static func socketCall(_ call: () -> Int) -> WriteOutcome {
         while true {
-            let count = Foundation.send(fd, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL))
+            let count = call()
             if count >= 0 { return .bytes(count) }
             let code = falaj_errno()
             switch ErrnoAction(errno: code) {
