@@ -104,7 +104,7 @@ let package = Package(
         .target(
             name: "Portal",
             dependencies: [
-                "WebServer", "Tenancy", "Residency", "Billing", "ComputeAgents", "Platform", "PostgresClient",
+                "WebServer", "Tenancy", "Residency", "Billing", "ComputeAgents", "Platform", "PostgresClient", "BlockingPool",
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -116,7 +116,7 @@ let package = Package(
         .executableTarget(
             name: "FalajCLI",
             dependencies: [
-                "Portal", "WebServer", "PostgresClient",
+                "Portal", "WebServer", "PostgresClient", "BlockingPool",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -1,3 +1,4 @@
+import BlockingPool
 import Foundation
 import Mustache
 import HTTPTypes
@@ -7,12 +8,21 @@ import WebServer
 struct TemplateRenderer: Sendable {
     private let library: MustacheLibrary
 
-    /// Loads every `*.mustache` file shipped with the module. Reads files once, at start-up.
+    /// Loads every `*.mustache` file shipped with the module, once, at start-up. The files are read on a
+    /// blocking thread, never on the cooperative pool.
     static func load() async throws -> TemplateRenderer {
-        guard let directory = Bundle.module.url(forResource: "Templates", withExtension: nil) else {
-            throw PortalSetupError(message: "the portal's Templates folder is missing from the build")
+        let sources = try await BlockingPool.shared.run { () throws -> [String: String] in
+            guard let directory = Bundle.module.url(forResource: "Templates", withExtension: nil) else {
+                throw PortalSetupError(message: "the portal's Templates folder is missing from the build")
+            }
+            var sources: [String: String] = [:]
+            for file in try FileManager.default.contentsOfDirectory(at: directory, includingPropertiesForKeys: nil)
+            where file.pathExtension == "mustache" {
+                sources[file.deletingPathExtension().lastPathComponent] = try String(contentsOf: file, encoding: .utf8)
+            }
+            return sources
         }
-        return TemplateRenderer(library: try await MustacheLibrary(directory: directory.path))
+        return TemplateRenderer(library: MustacheLibrary(templates: try sources.mapValues { try MustacheTemplate(string: $0) }))
     }
 
     /// Renders `template` with `context` (a dictionary or struct) into an HTML response.

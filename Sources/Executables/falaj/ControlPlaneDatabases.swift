@@ -1,3 +1,4 @@
+import BlockingPool
 import Foundation
 import Logging
 import Portal
@@ -43,9 +44,16 @@ final class ControlPlaneDatabases: Sendable {
     static func open(options: DatabaseOptions, regions: [RegionDefinition] = RegionDefinition.defaults, logger: Logger) async throws
         -> ControlPlaneDatabases
     {
-        let migrations = URL(fileURLWithPath: try Bootstrap.locate("Migrations", option: ProcessInfo.processInfo.environment["FALAJ_MIGRATIONS_DIR"]))
-        let directoryMigrator = Migrator(migrations: try MigrationSet.load(directory: migrations.appendingPathComponent("directory")), logger: logger)
-        let cellMigrator = Migrator(migrations: try MigrationSet.load(directory: migrations.appendingPathComponent("cell")), logger: logger)
+        // File reads run on a blocking thread, never on the cooperative pool.
+        let (directorySet, cellSet) = try await BlockingPool.shared.run {
+            let migrations = URL(fileURLWithPath: try Bootstrap.locate("Migrations", option: ProcessInfo.processInfo.environment["FALAJ_MIGRATIONS_DIR"]))
+            return (
+                try MigrationSet.load(directory: migrations.appendingPathComponent("directory")),
+                try MigrationSet.load(directory: migrations.appendingPathComponent("cell"))
+            )
+        }
+        let directoryMigrator = Migrator(migrations: directorySet, logger: logger)
+        let cellMigrator = Migrator(migrations: cellSet, logger: logger)
         let roles = DatabaseRoles(app: options.appRole)
 
         var embedded: EmbeddedPostgres?

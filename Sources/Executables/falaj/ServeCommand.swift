@@ -1,4 +1,5 @@
 import ArgumentParser
+import BlockingPool
 import Foundation
 import Logging
 import Portal
@@ -49,14 +50,16 @@ struct ServeCommand: AsyncParsableCommand {
         }
         http.port = port
         if let eventLoops { http.eventLoopCount = max(1, eventLoops) }
-        http.tls = try tlsConfiguration(environment: environment)
+        http.tls = try await BlockingPool.shared.run { [self] in try tlsConfiguration(environment: environment) }  // key generation, file I/O
 
+        let publicOption = publicDirectoryOption ?? environment["FALAJ_PUBLIC_DIR"]
+        let publicDirectory = try await BlockingPool.shared.run { try Bootstrap.locate("Public", option: publicOption) }
         let databases = try await ControlPlaneDatabases.open(options: database, logger: logger)
         do {
             let metrics = HTTPMetrics()
             let serverBox = ServerReference()
             let portalEnvironment = PortalEnvironment(
-                publicDirectory: try Bootstrap.locate("Public", option: publicDirectoryOption ?? environment["FALAJ_PUBLIC_DIR"]),
+                publicDirectory: publicDirectory,
                 readiness: { await databases.readiness() },
                 metricsCollectors: [
                     { text in databases.collectMetrics(into: &text) },
