@@ -90,3 +90,13 @@ struct RouteNode: Sendable {
         return methods.sorted { $0.rawValue < $1.rawValue }
     }
 }
+
+extension RouteNode {
+    /// Every method + pattern in this subtree, sorted by pattern then method.
+    func allRoutes() -> [(method: HTTPRequest.Method, pattern: String)] {
+        var found = routes.keys.map { (method: $0, pattern: pattern) }
+        for child in literals.values { found += child.allRoutes() }
+        for box in [parameter?.node, wildcard, catchAll].compactMap({ $0 }) { found += box.node.allRoutes() }
+        return found.sorted { ($0.pattern, $0.method.rawValue) < ($1.pattern, $1.method.rawValue) }
+    }
+}

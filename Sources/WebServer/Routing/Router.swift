@@ -60,6 +60,9 @@ public struct Router: HTTPResponder {
         return response
     }
 
+    /// Every route as method + pattern, sorted by pattern (for documentation checks such as the OpenAPI test).
+    public var routeTable: [(method: HTTPRequest.Method, pattern: String)] { root.allRoutes() }
+
     /// The per-route body limit, if the matching route set one.
     public func maxBodySize(for head: HTTPRequestHead) -> Int? {
         guard let segments = PercentDecoding.pathSegments(head.rawPath), let match = root.match(segments[...]) else { return nil }

@@ -1,0 +1,114 @@
+import FalajCrypto
+import HTTPTypes
+import Tenancy
+import WebServer
+
+/// The one place where authentication, permission checks and CSRF happen.
+///
+/// For each matched route it reads the declared ``RouteAccess`` from the ``RouteCatalog``. API paths (`/api/`)
+/// authenticate with `Authorization: Bearer <API key>` only (no cookies, so no CSRF); pages use the session cookie,
+/// and the operator console its own cookie. Missing credentials → sign-in redirect (pages) or 401 (API); a missing
+/// permission → 403. Unsafe page requests must come from this site (`Origin`/`Referer`) and carry a valid CSRF token.
+struct AccessMiddleware: Middleware {
+    let catalog: RouteCatalog
+    let tenancy: TenancyServices
+    let csrf: CSRFTokens
+
+    func handle(_ request: Request, next: RequestHandler) async throws -> Response {
+        guard let pattern = request.routePattern, let entry = catalog.entry(method: request.method, pattern: pattern) else {
+            return try await next(request)  // 404 / 405 come from the router
+        }
+        if request.path.hasPrefix("/api/") { return try await handleAPI(request, access: entry.access, next: next) }
+        return try await handlePage(request, access: entry.access, next: next)
+    }
+
+    private func handleAPI(_ request: Request, access: RouteAccess, next: RequestHandler) async throws -> Response {
+        guard access != .anyone else { return try await next(request) }
+        let challenge: HTTPFields = [.wwwAuthenticate: "Bearer realm=\"falaj\""]
+        guard let header = request.headerFields[.authorization], header.lowercased().hasPrefix("bearer ") else {
+            throw HTTPError(.unauthorized, "Send an API key as 'Authorization: Bearer falaj_…'", headerFields: challenge)
+        }
+        let bearer = String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)
+        guard let context = try await tenancy.apiKeys.authenticate(bearer, requestID: request.id, clientAddress: request.remoteAddress) else {
+            throw HTTPError(.unauthorized, "The API key is not valid: it is unknown, revoked or expired", headerFields: challenge)
+        }
+        switch access {
+        case .permission(let permission): try context.require(permission)
+        case .platformOperator: throw HTTPError(.forbidden, "This endpoint is for platform operators")
+        case .anyone, .signedIn: break
+        }
+        var request = request
+        request.attributes[PrincipalKey.self] = .apiClient(context)
+        return try await next(request)
+    }
+
+    private func handlePage(_ request: Request, access: RouteAccess, next: RequestHandler) async throws -> Response {
+        var request = request
+        let isUnsafe = ![.get, .head, .options].contains(request.method)
+        var issuedCookie: String?
+        var csrfCookie = Cookies.value(Cookies.csrf, in: request)
+        if csrfCookie == nil || csrfCookie!.utf8.count != 43 {
+            guard !isUnsafe else { throw HTTPError(.forbidden, "Your form has expired. Reload the page and try again.") }
+            csrfCookie = CSRFTokens.newCookieValue()
+            issuedCookie = csrfCookie
+        }
+        request.attributes[CSRFCookieKey.self] = csrfCookie
+        if isUnsafe {
+            guard CSRFTokens.isSameOrigin(request) else { throw HTTPError(.forbidden, "This form was sent from another site and was refused.") }
+            let contentType = request.headerFields[.contentType] ?? ""
+            let form = contentType.hasPrefix("application/x-www-form-urlencoded")
+                ? try FormData(body: try await request.body.collect(upTo: FormData.maximumSize)) : FormData.empty
+            guard let csrfCookie, csrf.isValid(form[CSRFTokens.field], cookie: csrfCookie) else {
+                throw HTTPError(.forbidden, "Your form has expired. Reload the page and try again.")
+            }
+            request.attributes[FormKey.self] = form
+        }
+
+        if access == .platformOperator || request.path.hasPrefix("/operator") {
+            if let token = Cookies.value(Cookies.operatorSession, in: request), let session = try await tenancy.operators.session(token) {
+                request.attributes[PrincipalKey.self] = .platformOperator(session, token: token)
+            } else if access == .platformOperator {
+                return Self.redirect(to: "/operator/login")
+            }
+        } else if let raw = Cookies.value(Cookies.session, in: request), let token = TenantToken(raw) {
+            do {
+                if let session = try await tenancy.authenticator.session(token, requestID: request.id, clientAddress: request.remoteAddress) {
+                    request.attributes[PrincipalKey.self] = .member(session)
+                }
+            } catch let error as TenancyError {
+                if access != .anyone { throw error }  // suspended tenant: its members see why
+            }
+        }
+
+        switch access {
+        case .anyone, .platformOperator: break
+        case .signedIn:
+            guard case .member = request.principal else { return Self.signInRedirect(request) }
+        case .permission(let permission):
+            guard case .member(let session) = request.principal else { return Self.signInRedirect(request) }
+            if !session.isMFAVerified { return Self.redirect(to: "/login/mfa") }
+            if session.mustEnrolMFA { return Self.redirect(to: "/app/account/mfa") }
+            guard session.context.allows(permission) else {
+                throw HTTPError(.forbidden, "Your role (\(session.context.role.displayName)) does not allow this page. Ask an admin of \(session.context.tenant.displayName) if you need it.")
+            }
+        }
+        var response = try await next(request)
+        if let issuedCookie { Cookies.set(Cookies.make(Cookies.csrf, issuedCookie, request: request), on: &response) }
+        return response
+    }
+
+    /// 303 See Other to `location`.
+    static func redirect(to location: String) -> Response {
+        Response(status: .seeOther, headerFields: [.location: location, .cacheControl: "no-store"])
+    }
+
+    private static func signInRedirect(_ request: Request) -> Response {
+        let next = request.method == .get ? "?next=" + PercentEncoding.encode(request.head.target) : ""
+        return redirect(to: "/login" + next)
+    }
+}
+
+extension CSRFTokens {
+    /// A fresh random cookie value (256 bits, base64url).
+    static func newCookieValue() -> String { SecureRandom.token(byteCount: 32) }
+}
