@@ -63,3 +63,16 @@ int falaj_x509_add_self_issued_ext(X509 *cert, int nid, const char *value) {
     X509_EXTENSION_free(ext);
     return ok;
 }
+
+int falaj_evp_gcm_set_iv_length(EVP_CIPHER_CTX *ctx, int length) {
+    return EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, length, NULL);
+}
+
+int falaj_evp_gcm_get_tag(EVP_CIPHER_CTX *ctx, uint8_t *tag, int length) {
+    return EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, length, tag);
+}
+
+int falaj_evp_gcm_set_tag(EVP_CIPHER_CTX *ctx, const uint8_t *tag, int length) {
+    /* EVP_CTRL_GCM_SET_TAG only reads `tag` (it copies it into the context), so dropping const is safe. */
+    return EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, length, (void *)tag);
+}

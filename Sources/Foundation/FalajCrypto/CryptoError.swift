@@ -9,6 +9,12 @@ public struct CryptoError: Error, Sendable, CustomStringConvertible, CustomDebug
             case invalidParameters
             case malformedEncodedHash
             case hashingFailed
+            case malformedEncoding
+            case invalidKeyLength
+            case invalidNonceLength
+            case malformedSealedBox
+            case authenticationFailed
+            case encryptionFailed
         }
 
         private let base: Base
@@ -24,6 +30,19 @@ public struct CryptoError: Error, Sendable, CustomStringConvertible, CustomDebug
         public static let malformedEncodedHash = Code(.malformedEncodedHash)
         /// The underlying library failed (for example it could not allocate the memory cost).
         public static let hashingFailed = Code(.hashingFailed)
+        /// Text that is not valid in the expected encoding, for example a ``Base32`` secret holding the digit `1`.
+        public static let malformedEncoding = Code(.malformedEncoding)
+        /// A key of the wrong length, for example an ``AES256GCM`` key that is not exactly 32 bytes.
+        public static let invalidKeyLength = Code(.invalidKeyLength)
+        /// A nonce of the wrong length, for example an ``AES256GCM`` nonce that is not exactly 12 bytes.
+        public static let invalidNonceLength = Code(.invalidNonceLength)
+        /// Combined sealed-box bytes too short to hold a nonce and a tag (``AES256GCM/SealedBox/init(combined:)``).
+        public static let malformedSealedBox = Code(.malformedSealedBox)
+        /// Authenticated decryption failed: the key is wrong, or the nonce, ciphertext, tag or additional data were
+        /// changed. No plaintext is returned.
+        public static let authenticationFailed = Code(.authenticationFailed)
+        /// The cipher library failed for a reason other than authentication (for example it could not allocate).
+        public static let encryptionFailed = Code(.encryptionFailed)
 
         /// The code's name, for example `malformedEncodedHash`.
         public var description: String { base.rawValue }

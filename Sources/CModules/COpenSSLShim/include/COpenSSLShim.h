@@ -35,4 +35,11 @@ EVP_PKEY *falaj_evp_pkey_generate_p256(void);
 /** Adds a v3 extension to a self-issued certificate from its config string, e.g. (NID_subject_alt_name, "DNS:localhost"). Returns 1 on success. */
 int falaj_x509_add_self_issued_ext(X509 *cert, int nid, const char *value);
 
+/** EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, length, NULL): the nonce length for AES-GCM, before the key and nonce are set. Returns 1 on success. */
+int falaj_evp_gcm_set_iv_length(EVP_CIPHER_CTX *ctx, int length);
+/** EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, length, tag): copies the tag out after EVP_EncryptFinal_ex. Returns 1 on success. */
+int falaj_evp_gcm_get_tag(EVP_CIPHER_CTX *ctx, uint8_t *tag, int length);
+/** EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, length, tag): the expected tag, before EVP_DecryptFinal_ex (OpenSSL copies it). Returns 1 on success. */
+int falaj_evp_gcm_set_tag(EVP_CIPHER_CTX *ctx, const uint8_t *tag, int length);
+
 #endif
