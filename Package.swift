@@ -79,7 +79,12 @@ let package = Package(
 
         // MARK: Domain modules
         .target(name: "Residency", dependencies: ["PostgresClient", "FalajCrypto"], swiftSettings: swiftSettings),
-        .target(name: "Tenancy", dependencies: ["Residency", "PostgresClient", "FalajCrypto"], swiftSettings: swiftSettings),
+        .target(
+            name: "Tenancy",
+            dependencies: ["Residency", "PostgresClient", "FalajCrypto", "BlockingPool"],
+            resources: [.copy("Resources")],
+            swiftSettings: swiftSettings
+        ),
         .target(name: "Billing", dependencies: ["Tenancy", "Residency"], swiftSettings: swiftSettings),
         .target(name: "AgentProtocol", path: "Sources/ComputeAgents/AgentProtocol", swiftSettings: swiftSettings),
         .target(
@@ -104,9 +109,10 @@ let package = Package(
         .target(
             name: "Portal",
             dependencies: [
-                "WebServer", "Tenancy", "Residency", "Billing", "ComputeAgents", "Platform", "PostgresClient", "BlockingPool",
+                "WebServer", "Tenancy", "Residency", "Billing", "ComputeAgents", "Platform", "PostgresClient", "BlockingPool", "FalajCrypto",
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
             resources: [.copy("Templates")],
             swiftSettings: swiftSettings
@@ -116,7 +122,7 @@ let package = Package(
         .executableTarget(
             name: "FalajCLI",
             dependencies: [
-                "Portal", "WebServer", "PostgresClient", "BlockingPool",
+                "Portal", "WebServer", "PostgresClient", "BlockingPool", "Tenancy", "Residency", "FalajCrypto",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -147,7 +153,7 @@ let package = Package(
         // MARK: Tests
         .target(
             name: "TestSupport",
-            dependencies: ["PostgresClient", "WebServer"],
+            dependencies: ["PostgresClient", "WebServer", "Residency", "Tenancy", .product(name: "Logging", package: "swift-log")],
             path: "Tests/TestSupport",
             swiftSettings: swiftSettings
         ),
@@ -162,6 +168,11 @@ let package = Package(
         ),
         .testTarget(name: "PostgresClientTests", dependencies: ["PostgresClient", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "FalajCryptoTests", dependencies: ["FalajCrypto"], swiftSettings: swiftSettings),
-        .testTarget(name: "PortalTests", dependencies: ["Portal", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "TenancyTests", dependencies: ["Tenancy", "Residency", "PostgresClient", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "PortalTests",
+            dependencies: ["Portal", "Tenancy", "Residency", "WebServer", "TestSupport", .product(name: "HTTPTypes", package: "swift-http-types")],
+            swiftSettings: swiftSettings
+        ),
     ]
 )

@@ -4,11 +4,11 @@ import WebServer
 
 /// `/healthz`, `/readyz` and `/metrics` for load balancers, orchestrators and Prometheus.
 enum OperationsRoutes {
-    static func add(to routes: inout RouterBuilder, environment: PortalEnvironment, metrics: HTTPMetrics) {
+    static func add(to routes: inout PortalRoutes, environment: PortalEnvironment, metrics: HTTPMetrics) {
         // Process up: answered from the event loop, never touches the database.
-        routes.get("/healthz") { _ in .json(Array(#"{"status":"ok"}"#.utf8)) }
+        routes.get("/healthz", access: .anyone) { _ in .json(Array(#"{"status":"ok"}"#.utf8)) }
 
-        routes.get("/readyz") { _ in
+        routes.get("/readyz", access: .anyone) { _ in
             let checks = await environment.readiness()
             let isReady = checks.allSatisfy(\.isReady)
             let document = ReadinessDocument(status: isReady ? "ready" : "not ready", checks: checks)
@@ -20,7 +20,7 @@ enum OperationsRoutes {
             return response
         }
 
-        routes.get("/metrics") { _ in
+        routes.get("/metrics", access: .anyone) { _ in
             var text = PrometheusText()
             metrics.render(into: &text)
             for collect in environment.metricsCollectors { collect(&text) }

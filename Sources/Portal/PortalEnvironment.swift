@@ -1,4 +1,5 @@
 public import Logging
+public import Tenancy
 public import WebServer
 
 /// What the portal needs from the process that hosts it: where files are, how to check readiness,
@@ -14,6 +15,8 @@ public struct PortalEnvironment: Sendable {
     public var regions: @Sendable () async throws -> [RegionSummary]
     /// The portal's logger.
     public var logger: Logger
+    /// Tenants, members, sessions, keys and operators.
+    public var tenancy: TenancyServices
 
     /// Creates an environment.
     public init(
@@ -21,8 +24,10 @@ public struct PortalEnvironment: Sendable {
         readiness: @escaping @Sendable () async -> [ReadinessCheck],
         metricsCollectors: [@Sendable (inout PrometheusText) -> Void],
         regions: @escaping @Sendable () async throws -> [RegionSummary],
+        tenancy: TenancyServices,
         logger: Logger
     ) {
+        self.tenancy = tenancy
         self.publicDirectory = publicDirectory
         self.readiness = readiness
         self.metricsCollectors = metricsCollectors
@@ -56,11 +61,17 @@ public struct RegionSummary: Sendable, Equatable {
     public var displayName: String
     /// The legal jurisdiction, e.g. `AE` or `EU`.
     public var jurisdiction: String
+    /// ISO 3166 country code of the data centre, e.g. `AE`.
+    public var country: String
+    /// Whether the region accepts new tenants.
+    public var isActive: Bool
 
     /// Creates a summary.
-    public init(id: String, displayName: String, jurisdiction: String) {
+    public init(id: String, displayName: String, jurisdiction: String, country: String = "", isActive: Bool = true) {
         self.id = id
         self.displayName = displayName
         self.jurisdiction = jurisdiction
+        self.country = country
+        self.isActive = isActive
     }
 }

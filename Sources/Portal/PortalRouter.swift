@@ -1,4 +1,5 @@
 import Foundation
+import Tenancy
 import HTTPTypes
 public import WebServer
 
@@ -11,10 +12,13 @@ public enum PortalRouter {
     public static func make(environment: PortalEnvironment, metrics: HTTPMetrics) async throws -> Router {
         let templates = try await TemplateRenderer.load()
         let staticFiles = try StaticFiles(root: environment.publicDirectory)
-        var routes = RouterBuilder()
-        routes.use(SecurityHeaders())
+        var routes = PortalRoutes()
+        routes.builder.use(SecurityHeaders())
+        routes.builder.use(
+            AccessMiddleware(catalog: routes.catalog, tenancy: environment.tenancy, csrf: CSRFTokens(key: environment.tenancy.environment.secrets.csrfKey))
+        )
 
-        routes.get("/") { _ in
+        routes.get("/", access: .anyone) { _ in
             let regions = (try? await environment.regions()) ?? []
             return templates.page(
                 "landing",
@@ -26,10 +30,10 @@ public enum PortalRouter {
             )
         }
         OperationsRoutes.add(to: &routes, environment: environment, metrics: metrics)
-        routes.get("/static/**", staticFiles.handler(mountDepth: 1))
-        routes.get("/favicon.ico") { request in try staticFiles.response(for: request, relativeSegments: ["favicon.svg"]) }
+        routes.get("/static/**", access: .anyone, staticFiles.handler(mountDepth: 1))
+        routes.get("/favicon.ico", access: .anyone) { request in try staticFiles.response(for: request, relativeSegments: ["favicon.svg"]) }
 
-        return routes.build(
+        return routes.builder.build(
             errorRenderer: PortalErrorRenderer(templates: templates, logger: environment.logger),
             observers: [metrics, AccessLog(logger: environment.logger)],
             logger: environment.logger

@@ -53,6 +53,7 @@ public final class CellRouter: Sendable {
 
     /// Runs `body` in a transaction on `tenant`'s home cell with `app.tenant_id` set for row-level security.
     /// Commits when `body` returns, rolls back when it throws.
+    @discardableResult
     public nonisolated(nonsending) func withTenantTransaction<Result>(
         _ tenant: TenantID,
         file: String = #fileID,

@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import Portal
 import Residency
+import Tenancy
 import ServiceLifecycle
 import UnixSignals
 import WebServer
@@ -54,8 +55,21 @@ struct ServeCommand: AsyncParsableCommand {
 
         let publicOption = publicDirectoryOption ?? environment["FALAJ_PUBLIC_DIR"]
         let publicDirectory = try await BlockingPool.shared.run { try Bootstrap.locate("Public", option: publicOption) }
+        let dataDirectory = database.dataDirectory
+        let master = try await BlockingPool.shared.run { try ServerSecret.load(dataDirectory: dataDirectory, environment: environment) }
         let databases = try await ControlPlaneDatabases.open(options: database, logger: logger)
         do {
+            let cellRouter = CellRouter(directory: databases.directory, cells: Dictionary(uniqueKeysWithValues: databases.cells.map { ($0.region.id, $0.pool) }))
+            let tenancy = TenancyServices(
+                environment: TenancyEnvironment(
+                    router: cellRouter,
+                    secrets: try TenancySecrets(master: master),
+                    passwords: try await PasswordPolicy.load(),
+                    logger: logger
+                )
+            )
+            let demo = database.databaseURL == nil && environment["FALAJ_NO_DEMO"] == nil
+                ? try await DemoSeed.ensure(tenancy: tenancy, dataDirectory: dataDirectory, logger: logger) : nil
             let metrics = HTTPMetrics()
             let serverBox = ServerReference()
             let portalEnvironment = PortalEnvironment(
@@ -67,9 +81,10 @@ struct ServeCommand: AsyncParsableCommand {
                 ],
                 regions: {
                     try await RegionCatalog(directory: databases.directory).all().map {
-                        RegionSummary(id: $0.id, displayName: $0.displayName, jurisdiction: $0.jurisdiction)
+                        RegionSummary(id: $0.id, displayName: $0.displayName, jurisdiction: $0.jurisdiction, country: $0.country, isActive: $0.status == "active")
                     }
                 },
+                tenancy: tenancy,
                 logger: logger
             )
             let router = try await PortalRouter.make(environment: portalEnvironment, metrics: metrics)
@@ -78,7 +93,12 @@ struct ServeCommand: AsyncParsableCommand {
             let scheme = http.tls == nil ? "http" : "https"
             let shownHost = http.host == "0.0.0.0" || http.host == "::" ? "127.0.0.1" : http.host
             print("Falaj is running at \(scheme)://\(shownHost):\(server.port)/")
-            print("Demo login: none yet (sign-up and accounts arrive with the tenancy issue). Press Ctrl-C to stop.")
+            if let demo {
+                print("Demo login: \(demo.ownerEmail) / \(demo.password)  (operator console: /operator/login as \(demo.operatorEmail), same password)")
+            } else {
+                print("No demo data on an external database: sign up at /signup; create operators with `falaj admin create-operator`.")
+            }
+            print("Press Ctrl-C to stop.")
             fflush(nil)  // stdout is block-buffered when it is a pipe; supervisors and tests wait for the URL line
             let group = ServiceGroup(services: [server], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
             try await group.run()

@@ -1,4 +1,5 @@
 import FalajCrypto
+import Foundation
 import HTTPTypes
 import Tenancy
 import WebServer

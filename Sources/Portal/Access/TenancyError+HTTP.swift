@@ -1,9 +1,9 @@
-import HTTPTypes
-import Tenancy
-import WebServer
+public import HTTPTypes
+public import Tenancy
+public import WebServer
 
 /// Domain errors become HTTP errors here, in one place.
-extension TenancyError: @retroactive HTTPResponseError {
+extension TenancyError: HTTPResponseError {
     /// 422 for field errors, 404, 403, 409, 401, 429 and 403 (suspended tenant).
     public var status: HTTPResponse.Status {
         switch self {

@@ -1,7 +1,7 @@
 public import Foundation
 import FalajCrypto
 import PostgresClient
-public import Residency
+import Residency
 
 /// An API key as lists show it (never its secret).
 public struct APIKeySummary: Sendable, Equatable {

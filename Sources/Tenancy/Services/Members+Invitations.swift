@@ -1,7 +1,7 @@
 public import Foundation
 import FalajCrypto
 import PostgresClient
-public import Residency
+import Residency
 
 /// An invitation not yet accepted.
 public struct PendingInvitation: Sendable, Equatable {

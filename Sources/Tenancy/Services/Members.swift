@@ -58,7 +58,7 @@ public struct Members: Sendable {
 
     /// Checks that the actor may hand out `roleKey`, and returns the role.
     /// Rules: only owners grant the owner role; nobody grants permissions they lack.
-    static func grantableRole(_ roleKey: String, context: RequestContext, on connection: PostgresConnection) async throws -> Role {
+    nonisolated(nonsending) static func grantableRole(_ roleKey: String, context: RequestContext, on connection: PostgresConnection) async throws -> Role {
         if BuiltInRole(rawValue: roleKey) == nil,
             try await connection.query("SELECT 1 FROM custom_roles WHERE key = \(roleKey)").isEmpty
         {
@@ -116,7 +116,7 @@ public struct Members: Sendable {
     }
 
     /// The member's role key, with the owner rows locked so two demotions cannot both pass the last-owner check.
-    static func lockedRole(of member: UUID, on connection: PostgresConnection) async throws -> String {
+    nonisolated(nonsending) static func lockedRole(of member: UUID, on connection: PostgresConnection) async throws -> String {
         _ = try await connection.query("SELECT user_id FROM memberships WHERE role = 'owner' FOR UPDATE")
         guard let row = try await connection.query("SELECT role FROM memberships WHERE user_id = \(member) FOR UPDATE").first else {
             throw TenancyError.notFound("No such member")
@@ -124,7 +124,7 @@ public struct Members: Sendable {
         return try row["role", as: String.self]
     }
 
-    static func requireAnotherOwner(on connection: PostgresConnection) async throws {
+    nonisolated(nonsending) static func requireAnotherOwner(on connection: PostgresConnection) async throws {
         let owners = try await connection.query("SELECT count(*) AS n FROM memberships WHERE role = 'owner'")[0]["n", as: Int.self]
         guard owners > 1 else {
             throw TenancyError.conflict("An organisation needs at least one owner: make someone else an owner first")

@@ -8,7 +8,7 @@ public struct Roles: Sendable {
 
     /// Resolves a membership's role key inside a tenant transaction. An unknown key (a custom role deleted under a
     /// member) grants nothing beyond seeing the dashboard.
-    static func resolve(_ key: String, on connection: PostgresConnection) async throws -> Role {
+    nonisolated(nonsending) static func resolve(_ key: String, on connection: PostgresConnection) async throws -> Role {
         if let builtIn = BuiltInRole(rawValue: key) { return Role(builtIn) }
         let rows = try await connection.query("SELECT display_name, permissions FROM custom_roles WHERE key = \(key)")
         guard let row = rows.first else { return Role(key: key, displayName: key, permissions: [.tenantRead], isBuiltIn: false) }

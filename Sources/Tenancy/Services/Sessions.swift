@@ -5,7 +5,7 @@ import Residency
 /// Session rows in a cell. Callers are inside a tenant transaction (`app.tenant_id` set).
 enum Sessions {
     /// Inserts a session for `user` with the tenant's absolute lifetime; the token's hash is all that is stored.
-    static func insert(
+    nonisolated(nonsending) static func insert(
         token: TenantToken,
         user: UUID,
         isMFAVerified: Bool,
@@ -24,7 +24,7 @@ enum Sessions {
     }
 
     /// Deletes every session of `user` in the current tenant (privilege change, removal, logout everywhere).
-    static func deleteAll(user: UUID, on connection: PostgresConnection) async throws {
+    nonisolated(nonsending) static func deleteAll(user: UUID, on connection: PostgresConnection) async throws {
         try await connection.execute("DELETE FROM sessions WHERE user_id = \(user)")
     }
 }
@@ -57,7 +57,7 @@ struct LoginThrottle: Sendable {
             try await connection.query(
                 """
                 SELECT key, failures, ceil(extract(epoch FROM blocked_until - now()))::bigint AS wait
-                FROM login_throttle WHERE key = ANY(\(keys.map { Data($0) })) AND blocked_until > now()
+                FROM login_throttle WHERE key IN (\(keys[0]), \(keys[1])) AND blocked_until > now()
                 """
             )
         }

@@ -1,7 +1,7 @@
 public import Foundation
 import FalajCrypto
 import PostgresClient
-public import Residency
+import Residency
 
 /// What a person types into the sign-up form.
 public struct SignUpForm: Sendable {
