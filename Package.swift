@@ -79,7 +79,12 @@ let package = Package(
 
         // MARK: Domain modules
         .target(name: "Residency", dependencies: ["PostgresClient", "FalajCrypto"], swiftSettings: swiftSettings),
-        .target(name: "Tenancy", dependencies: ["Residency", "PostgresClient", "FalajCrypto"], swiftSettings: swiftSettings),
+        .target(
+            name: "Tenancy",
+            dependencies: ["Residency", "PostgresClient", "FalajCrypto", "BlockingPool"],
+            resources: [.copy("Resources")],
+            swiftSettings: swiftSettings
+        ),
         .target(name: "Billing", dependencies: ["Tenancy", "Residency"], swiftSettings: swiftSettings),
         .target(name: "AgentProtocol", path: "Sources/ComputeAgents/AgentProtocol", swiftSettings: swiftSettings),
         .target(
