@@ -59,10 +59,11 @@ public struct PasswordPolicy: Sendable {
         if password.unicodeScalars.contains(where: \.isControl) {
             throw FieldError(field: Self.field, message: "Your password can't contain control characters such as line breaks or tabs.")
         }
-        guard password.utf8.count <= Self.maximumByteCount, password.count <= Self.maximumLength else {
+        let length = password.utf8.count <= Self.maximumByteCount ? password.count : Int.max
+        guard length <= Self.maximumLength else {
             throw FieldError(field: Self.field, message: "Use at most \(Self.maximumLength) characters for your password.")
         }
-        guard password.count >= Self.minimumLength else {
+        guard length >= Self.minimumLength else {
             throw FieldError(field: Self.field, message: "Use at least \(Self.minimumLength) characters for your password.")
         }
         let folded = password.lowercased()
