@@ -12,24 +12,6 @@ package enum HMACSHA1 {
     ///   - message: the bytes to authenticate.
     ///   - key: the secret key.
     package static func authenticate(message: some Sequence<UInt8>, key: some Sequence<UInt8>) -> [UInt8] {
-        key.withContiguousBytes { keyBytes in
-            message.withContiguousBytes { messageBytes in
-                precondition(keyBytes.count <= Int(Int32.max), "HMAC key too long")
-                return [UInt8](unsafeUninitializedCapacity: byteCount) { output, initializedCount in
-                    var length: UInt32 = 0
-                    let result = HMAC(
-                        EVP_sha1(),
-                        keyBytes.baseAddress,
-                        Int32(keyBytes.count),
-                        messageBytes.baseAddress?.assumingMemoryBound(to: UInt8.self),
-                        messageBytes.count,
-                        output.baseAddress,
-                        &length
-                    )
-                    precondition(result != nil && length == UInt32(byteCount), "HMAC(SHA-1) failed")
-                    initializedCount = byteCount
-                }
-            }
-        }
+        openSSLHMAC(EVP_sha1(), byteCount: byteCount, message: message, key: key)
     }
 }

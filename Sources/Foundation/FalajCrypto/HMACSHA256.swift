@@ -10,25 +10,7 @@ public enum HMACSHA256 {
     ///   - message: the bytes to authenticate.
     ///   - key: the secret key; 32 random bytes from ``SecureRandom/bytes(count:)`` is a good choice.
     public static func authenticate(message: some Sequence<UInt8>, key: some Sequence<UInt8>) -> [UInt8] {
-        key.withContiguousBytes { keyBytes in
-            message.withContiguousBytes { messageBytes in
-                precondition(keyBytes.count <= Int(Int32.max), "HMAC key too long")
-                return [UInt8](unsafeUninitializedCapacity: byteCount) { output, initializedCount in
-                    var length: UInt32 = 0
-                    let result = HMAC(
-                        EVP_sha256(),
-                        keyBytes.baseAddress,
-                        Int32(keyBytes.count),
-                        messageBytes.baseAddress?.assumingMemoryBound(to: UInt8.self),
-                        messageBytes.count,
-                        output.baseAddress,
-                        &length
-                    )
-                    precondition(result != nil && length == UInt32(byteCount), "HMAC(SHA-256) failed")
-                    initializedCount = byteCount
-                }
-            }
-        }
+        openSSLHMAC(EVP_sha256(), byteCount: byteCount, message: message, key: key)
     }
 
     /// Whether `tag` is the HMAC-SHA-256 of `message` under `key`, compared in constant time
@@ -43,5 +25,29 @@ public enum HMACSHA256 {
         key: some Sequence<UInt8>
     ) -> Bool {
         ConstantTime.equals(authenticate(message: message, key: key), tag)
+    }
+}
+
+/// One-shot HMAC through OpenSSL's `HMAC()` with the digest `digest`, whose output is `byteCount` bytes.
+/// Shared by ``HMACSHA256`` and ``HMACSHA1``.
+func openSSLHMAC(_ digest: OpaquePointer?, byteCount: Int, message: some Sequence<UInt8>, key: some Sequence<UInt8>) -> [UInt8] {
+    key.withContiguousBytes { keyBytes in
+        message.withContiguousBytes { messageBytes in
+            precondition(keyBytes.count <= Int(Int32.max), "HMAC key too long")
+            return [UInt8](unsafeUninitializedCapacity: byteCount) { output, initializedCount in
+                var length: UInt32 = 0
+                let result = HMAC(
+                    digest,
+                    keyBytes.baseAddress,
+                    Int32(keyBytes.count),
+                    messageBytes.baseAddress?.assumingMemoryBound(to: UInt8.self),
+                    messageBytes.count,
+                    output.baseAddress,
+                    &length
+                )
+                precondition(result != nil && length == UInt32(byteCount), "HMAC failed")
+                initializedCount = byteCount
+            }
+        }
     }
 }
