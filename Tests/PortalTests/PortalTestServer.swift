@@ -1,0 +1,79 @@
+import Foundation
+import Logging
+@testable import Portal
+import Residency
+import Tenancy
+import TestSupport
+import WebServer
+
+/// The portal in-process on a real socket (port 0) over a fresh ``TenancyTestEnvironment``.
+final class PortalTestServer: Sendable {
+    let environment: TenancyTestEnvironment
+    let server: HTTPServer
+    let router: Router
+    private let runTask: Task<Void, any Error>
+
+    var port: Int { server.port }
+    var tenancy: TenancyServices { environment.services }
+
+    private init(environment: TenancyTestEnvironment, server: HTTPServer, router: Router) {
+        self.environment = environment
+        self.server = server
+        self.router = router
+        self.runTask = Task { try await server.run() }
+    }
+
+    /// Starts a server; pair with ``stop()`` (or use ``with(_:)``).
+    static func start() async throws -> PortalTestServer {
+        let environment = try await TenancyTestEnvironment.make()
+        do {
+            let logger = Logger(label: "falaj.portal.test")
+            let publicDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+                .deletingLastPathComponent().appendingPathComponent("Public").path
+            let portal = PortalEnvironment(
+                publicDirectory: publicDirectory,
+                readiness: { [] },
+                metricsCollectors: [],
+                regions: {
+                    TenancyTestEnvironment.regions.map {
+                        RegionSummary(id: $0.id, displayName: $0.displayName, jurisdiction: $0.jurisdiction, country: $0.country)
+                    }
+                },
+                tenancy: environment.services,
+                logger: logger
+            )
+            let router = try await PortalRouter.make(environment: portal, metrics: HTTPMetrics())
+            var configuration = HTTPServerConfiguration()
+            configuration.port = 0
+            configuration.eventLoopCount = 1
+            let server = try HTTPServer(configuration: configuration, responder: router, logger: logger)
+            return PortalTestServer(environment: environment, server: server, router: router)
+        } catch {
+            await environment.close()
+            throw error
+        }
+    }
+
+    /// Runs `body` with a started server and stops it afterwards, also when `body` throws.
+    static func with<Result>(_ body: (PortalTestServer) async throws -> Result) async throws -> Result {
+        let server = try await start()
+        do {
+            let result = try await body(server)
+            await server.stop()
+            return result
+        } catch {
+            await server.stop()
+            throw error
+        }
+    }
+
+    func stop() async {
+        server.shutdown()
+        runTask.cancel()
+        _ = try? await runTask.value
+        await environment.close()
+    }
+
+    /// A new browser-like client (own cookie jar).
+    func browser() -> PortalBrowser { PortalBrowser(port: port) }
+}
