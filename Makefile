@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := run
 
-.PHONY: run test bench deps build clean
+.PHONY: run test test-browser bench deps build clean
 
 ## Installs missing system packages (Debian 12; as root or with sudo).
 deps:
@@ -14,9 +14,15 @@ run: deps
 	swift build -c release --product falaj
 	./.build/release/falaj serve $(ARGS)
 
-## Starts a throwaway Postgres, runs `swift test`, stops it; non-zero on any failure.
+## Starts a throwaway Postgres, runs `swift test`, stops it, then runs the browser tests; non-zero on any failure.
 test: deps
 	@bash scripts/run-tests.sh
+
+## Builds the falaj debug binary and runs only the browser tests (Tests/Browser, headless Chromium).
+## Extra unittest arguments go in ARGS, e.g. `make test-browser ARGS="-k smoke"`.
+test-browser: deps
+	swift build --product falaj
+	@bash scripts/run-browser-tests.sh $(ARGS)
 
 ## Release build + wrk against the Hummingbird comparison server (several minutes; see BENCHMARKS.md).
 bench: deps

@@ -2,7 +2,9 @@
 # Installs the Debian packages Falaj needs when they are missing. Usage: install-deps.sh [bench]
 set -euo pipefail
 
-packages=(libpq-dev libssl-dev libargon2-dev libcurl4-openssl-dev postgresql pkg-config curl chromium)
+# chromium, chromium-driver and python3-venv are for the browser tests (Tests/Browser, scripts/browser-venv.sh).
+packages=(libpq-dev libssl-dev libargon2-dev libcurl4-openssl-dev postgresql pkg-config curl
+  chromium chromium-driver python3-venv)
 if [[ "${1:-}" == "bench" ]]; then
   packages=(wrk)
 fi
