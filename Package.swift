@@ -168,7 +168,7 @@ let package = Package(
         ),
         .testTarget(name: "PostgresClientTests", dependencies: ["PostgresClient", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "FalajCryptoTests", dependencies: ["FalajCrypto"], swiftSettings: swiftSettings),
-        .testTarget(name: "TenancyTests", dependencies: ["Tenancy", "Residency", "PostgresClient", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "TenancyTests", dependencies: ["Tenancy", "Residency", "PostgresClient", "FalajCrypto", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "PortalTests",
             dependencies: ["Portal", "Tenancy", "Residency", "WebServer", "TestSupport", .product(name: "HTTPTypes", package: "swift-http-types")],

@@ -42,13 +42,14 @@ public final class TenancyTestEnvironment: Sendable {
 
     /// Creates the databases, roles and pools, and syncs the region catalog.
     public static func make() async throws -> TenancyTestEnvironment {
-        let logger = Logger(label: "falaj.test")
+        var logger = Logger(label: "falaj.test")
+        logger.logLevel = .warning
         let directory = try await TestDatabase.make(prefix: "falaj_dir")
         var databases = [directory]
         do {
             for _ in regions { databases.append(try await TestDatabase.make(prefix: "falaj_cell")) }
             let roles = DatabaseRoles()
-            try await DatabaseRoles.ensure(admin: directory.serverConfiguration, roles: roles, databases: databases.map(\.name))
+            try await RoleSetup.shared.ensure(admin: directory.serverConfiguration, roles: roles, databases: databases.map(\.name))
             let sets = (
                 directory: try MigrationSet.load(directory: migrationsDirectory.appendingPathComponent("directory")),
                 cell: try MigrationSet.load(directory: migrationsDirectory.appendingPathComponent("cell"))
@@ -100,6 +101,7 @@ public final class TenancyTestEnvironment: Sendable {
         for database in databases { try? await database.drop() }
     }
 
+    @discardableResult
     /// Runs `sql` as the superuser in the cell of `region` (to age rows, inspect raw data, simulate faults).
     public func asSuperuser<Result>(region: String, _ body: (PostgresConnection) async throws -> Result) async throws -> Result {
         let name = databases[Self.regions.firstIndex { $0.id == region }! + 1].name
@@ -108,10 +110,29 @@ public final class TenancyTestEnvironment: Sendable {
         return try await body(connection)
     }
 
+    @discardableResult
     /// Runs `body` as the superuser in the directory database.
     public func asSuperuserInDirectory<Result>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
         let connection = try await PostgresConnection.connect(configuration: databases[0].configuration)
         defer { connection.close() }
         return try await body(connection)
+    }
+}
+
+/// Serialises `DatabaseRoles.ensure` within the test process: concurrent `ALTER ROLE` on the same role fails with
+/// "tuple concurrently updated", and Swift Testing runs suites in parallel.
+/// Each call waits for the previous one to finish (an actor alone would interleave at every `await`).
+actor RoleSetup {
+    static let shared = RoleSetup()
+    private var tail: Task<Void, Never>?
+
+    func ensure(admin: PostgresConfiguration, roles: DatabaseRoles, databases: [String]) async throws {
+        let previous = tail
+        let current = Task<Result<Void, any Error>, Never> {
+            await previous?.value
+            do { return .success(try await DatabaseRoles.ensure(admin: admin, roles: roles, databases: databases)) } catch { return .failure(error) }
+        }
+        tail = Task { _ = await current.value }
+        try await current.value.get()
     }
 }

@@ -1,0 +1,112 @@
+import FalajCrypto
+import Foundation
+import PostgresClient
+import Residency
+import Tenancy
+import TestSupport
+import Testing
+
+/// Tenant isolation is enforced by Postgres: the application role, with one tenant set, sees none of another
+/// tenant's rows in any tenant-owned table, even with no WHERE clause.
+@Suite struct IsolationTests {
+    @Test func everyTenantOwnedTableHidesOtherTenantsRowsFromTheApplicationRole() async throws {
+        try await TenancyTestEnvironment.with { environment in
+            let fixtures = TenancyFixtures(services: environment.services)
+            // Two tenants in the same cell, each with rows in every tenant-owned table.
+            var tenants: [SignedInSession] = []
+            for name in ["Alpha", "Beta"] {
+                let owner = try await fixtures.tenant(name, region: "eu-west-1", plan: "enterprise")
+                _ = try await fixtures.member(of: owner, role: "viewer")
+                _ = try await environment.services.members.invite(owner.context, email: "pending-\(name)@example.com", roleKey: "auditor", baseURL: "http://test")
+                _ = try await environment.services.apiKeys.create(owner.context, name: "ci", permissions: ["members.read"], expiresInDays: 30)
+                _ = try await environment.services.roles.create(owner.context, name: "Steward \(name)", permissions: ["data.read"])
+                let enrolment = try await environment.services.multiFactor.beginEnrolment(owner)
+                let secret = try Base32.decode(enrolment.secret)
+                _ = try await environment.services.multiFactor.confirmEnrolment(owner, code: TOTP(secret: secret).code(at: Date()))
+                tenants.append(owner)
+            }
+            let (alpha, beta) = (tenants[0].context.tenantID, tenants[1].context.tenantID)
+
+            let tables = try await environment.asSuperuser(region: "eu-west-1") { connection in
+                try await connection.query(
+                    """
+                    SELECT c.relname, c.relrowsecurity, c.relforcerowsecurity
+                    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                    WHERE n.nspname = 'public' AND c.relkind = 'r'
+                      AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'tenant_id' AND NOT a.attisdropped)
+                    ORDER BY c.relname
+                    """
+                ).map { (try $0["relname", as: String.self], try $0["relrowsecurity", as: Bool.self], try $0["relforcerowsecurity", as: Bool.self]) }
+            }
+            #expect(tables.count >= 9, "tenant-owned tables: \(tables.map(\.0))")
+            for (table, isEnabled, isForced) in tables {
+                #expect(isEnabled && isForced, "\(table) must ENABLE and FORCE row level security")
+                // Ground truth as superuser: both tenants have rows.
+                let counts = try await environment.asSuperuser(region: "eu-west-1") { connection in
+                    try await connection.query("SELECT tenant_id, count(*) AS n FROM \(identifier: table) GROUP BY tenant_id").map {
+                        (TenantID(try $0["tenant_id", as: UUID.self]), try $0["n", as: Int.self])
+                    }
+                }
+                #expect(Set(counts.map(\.0)) == [alpha, beta], "\(table) should hold rows of both tenants")
+                // Through the application role with Beta set, no WHERE clause: only Beta's rows.
+                let seen = try await environment.router.withTenantTransaction(beta) { connection in
+                    try await connection.query("SELECT tenant_id FROM \(identifier: table)").map { TenantID(try $0["tenant_id", as: UUID.self]) }
+                }
+                #expect(!seen.isEmpty && seen.allSatisfy { $0 == beta }, "\(table) leaked rows across tenants")
+                // With no tenant set at all, nothing.
+                let pool = try environment.router.cell(for: "eu-west-1")
+                let unscoped = try await pool.withTransaction { connection in try await connection.query("SELECT 1 FROM \(identifier: table)") }
+                #expect(unscoped.isEmpty, "\(table) visible without a tenant")
+            }
+
+            // Writing another tenant's id is refused by the policy's WITH CHECK.
+            await #expect(throws: PostgresError.self) {
+                try await environment.router.withTenantTransaction(beta) { connection in
+                    try await connection.execute(
+                        "INSERT INTO outbox (tenant_id, id, kind, recipient, subject, body) VALUES (\(alpha.rawValue), \(UUID()), 'x', 'x', 'x', 'x')"
+                    )
+                }
+            }
+            // Updates and deletes across tenants touch nothing.
+            let touched = try await environment.router.withTenantTransaction(beta) { connection in
+                try await connection.execute("UPDATE users SET display_name = 'hijacked' WHERE tenant_id = \(alpha.rawValue)")
+                    + connection.execute("DELETE FROM sessions WHERE tenant_id = \(alpha.rawValue)")
+            }
+            #expect(touched == 0)
+        }
+    }
+
+    @Test func applicationRoleCannotBypassRowLevelSecurity() async throws {
+        try await TenancyTestEnvironment.with { environment in
+            let pool = try environment.router.cell(for: "me-central-1")
+            let row = try await pool.withConnection { connection in
+                try await connection.query("SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user")[0]
+            }
+            #expect(try row["rolsuper", as: Bool.self] == false)
+            #expect(try row["rolbypassrls", as: Bool.self] == false)
+            await #expect(throws: PostgresError.self) {
+                try await pool.withConnection { connection in try await connection.execute("ALTER TABLE users DISABLE ROW LEVEL SECURITY") }
+            }
+        }
+    }
+
+    @Test func tenantsLiveOnlyInTheirHomeCell() async throws {
+        try await TenancyTestEnvironment.with { environment in
+            let fixtures = TenancyFixtures(services: environment.services)
+            let uae = try await fixtures.tenant("Dubai Dates", region: "me-central-1")
+            let inOtherCell = try await environment.asSuperuser(region: "eu-west-1") { connection in
+                try await connection.query("SELECT 1 FROM users WHERE tenant_id = \(uae.context.tenantID.rawValue)").count
+            }
+            let inHomeCell = try await environment.asSuperuser(region: "me-central-1") { connection in
+                try await connection.query("SELECT 1 FROM users WHERE tenant_id = \(uae.context.tenantID.rawValue)").count
+            }
+            #expect(inOtherCell == 0)
+            #expect(inHomeCell == 1)
+            // The directory holds no e-mail address: only HMACs.
+            let directoryText = try await environment.asSuperuserInDirectory { connection in
+                try await connection.query("SELECT string_agg(t::text, ' ') AS all FROM login_routes t")[0]["all", as: String?.self] ?? ""
+            }
+            #expect(!directoryText.contains(uae.member.email))
+        }
+    }
+}
