@@ -56,18 +56,9 @@ struct ServeCommand: AsyncParsableCommand {
         let publicOption = publicDirectoryOption ?? environment["FALAJ_PUBLIC_DIR"]
         let publicDirectory = try await BlockingPool.shared.run { try Bootstrap.locate("Public", option: publicOption) }
         let dataDirectory = database.dataDirectory
-        let master = try await BlockingPool.shared.run { try ServerSecret.load(dataDirectory: dataDirectory, environment: environment) }
         let databases = try await ControlPlaneDatabases.open(options: database, logger: logger)
         do {
-            let cellRouter = CellRouter(directory: databases.directory, cells: Dictionary(uniqueKeysWithValues: databases.cells.map { ($0.region.id, $0.pool) }))
-            let tenancy = TenancyServices(
-                environment: TenancyEnvironment(
-                    router: cellRouter,
-                    secrets: try TenancySecrets(master: master),
-                    passwords: try await PasswordPolicy.load(),
-                    logger: logger
-                )
-            )
+            let tenancy = try await databases.tenancyServices(dataDirectory: dataDirectory, environment: environment, logger: logger)
             let demo = database.databaseURL == nil && environment["FALAJ_NO_DEMO"] == nil
                 ? try await DemoSeed.ensure(tenancy: tenancy, dataDirectory: dataDirectory, logger: logger) : nil
             let metrics = HTTPMetrics()
@@ -92,15 +83,16 @@ struct ServeCommand: AsyncParsableCommand {
             serverBox.server = server
             let scheme = http.tls == nil ? "http" : "https"
             let shownHost = http.host == "0.0.0.0" || http.host == "::" ? "127.0.0.1" : http.host
-            print("Falaj is running at \(scheme)://\(shownHost):\(server.port)/")
+            var lines = ["Falaj is running at \(scheme)://\(shownHost):\(server.port)/"]
             if let demo {
-                print("Demo login: \(demo.ownerEmail) / \(demo.password)  (operator console: /operator/login as \(demo.operatorEmail), same password)")
+                lines.append("Demo login: \(demo.ownerEmail) / \(demo.password)  (operator console: /operator/login as \(demo.operatorEmail), same password)")
             } else {
-                print("No demo data on an external database: sign up at /signup; create operators with `falaj admin create-operator`.")
+                lines.append("No demo data on an external database: sign up at /signup; create operators with `falaj admin create-operator`.")
             }
-            print("Press Ctrl-C to stop.")
-            fflush(nil)  // stdout is block-buffered when it is a pipe; supervisors and tests wait for the URL line
-            let group = ServiceGroup(services: [server], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+            lines.append("Press Ctrl-C to stop.")
+            // The announcement is a service so it prints only once the group handles SIGTERM/SIGINT: a supervisor that
+            // stops the process right after reading the URL still gets a graceful shutdown.
+            let group = ServiceGroup(services: [server, StartupAnnouncement(lines: lines)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
             try await group.run()
         } catch {
             await databases.close()
@@ -136,5 +128,16 @@ final class ServerReference: @unchecked Sendable {
         text.gauge("falaj_http_open_connections", help: "HTTP connections open now.", value: Double(server.openConnectionCount))
         text.header("falaj_http_accepted_connections_total", type: "counter", help: "HTTP connections accepted since start.")
         text.sample("falaj_http_accepted_connections_total", value: Double(server.acceptedConnectionCount))
+    }
+}
+
+/// Prints the start-up lines (URL, demo login) from inside the service group, then waits for shutdown.
+struct StartupAnnouncement: Service {
+    let lines: [String]
+
+    func run() async throws {
+        for line in lines { print(line) }
+        fflush(nil)  // stdout is block-buffered when it is a pipe; supervisors and tests wait for the URL line
+        try? await gracefulShutdown()
     }
 }
