@@ -186,3 +186,49 @@ struct PortalPagesTests {
         }
     }
 }
+
+/// The management pages render for an owner and their forms work.
+@Suite("Portal management pages", .serialized)
+struct PortalManagementPagesTests {
+    @Test func ownerSeesEveryManagementPageAndCreatesAKey() async throws {
+        try await PortalTestServer.with { server in
+            let browser = server.browser()
+            try await PortalPagesTests.signUp(browser)
+            for (path, marker) in [
+                ("/app/members", #"id="invite-form""#), ("/app/roles", #"id="permission-table""#), ("/app/keys", #"id="key-form""#),
+                ("/app/security", #"id="security-form""#), ("/app/account", "logout-everywhere-form"), ("/app/account/mfa", "mfa-start-form"),
+            ] {
+                let page = try await browser.get(path)
+                #expect(page.statusCode == 200, "\(path)")
+                #expect(page.bodyText.contains(marker), "\(path) lacks \(marker)")
+            }
+            _ = try await browser.get("/app/keys")
+            let created = try await browser.post("/app/keys", [("name", "CI"), ("permissions", "models.read"), ("expires_days", "")])
+            #expect(created.statusCode == 200)
+            #expect(created.bodyText.contains(#"<code id="new-api-key" class="secret">falaj_"#))
+            let refused = try await browser.post("/app/security", [("session_idle_minutes", "1"), ("session_absolute_hours", "x")])
+            #expect(refused.statusCode == 422)
+            #expect(refused.bodyText.contains(#"class="field-error""#))
+        }
+    }
+
+    @Test func operatorSignsInAndCreatesATenantWithAnOwnerInvitation() async throws {
+        try await PortalTestServer.with { server in
+            _ = try await server.tenancy.operators.ensureOperator(email: "ops@falaj.example", displayName: "Ops", password: PortalPagesTests.password)
+            let browser = server.browser()
+            #expect(try await browser.get("/operator").header("Location") == "/operator/login")
+            _ = try await browser.get("/operator/login")
+            let login = try await browser.post("/operator/login", [("email", "ops@falaj.example"), ("password", PortalPagesTests.password)])
+            #expect(login.statusCode == 303 && login.header("Location") == "/operator")
+            #expect(login.header("Set-Cookie")?.contains("Path=/operator") == true)
+            _ = try await browser.get("/operator")
+            let created = try await browser.post(
+                "/operator/tenants",
+                [("organisation", "Gulf Retail"), ("region", "me-central-1"), ("plan", "team"), ("owner_email", "boss@gulf.example")]
+            )
+            #expect(created.statusCode == 200)
+            #expect(created.bodyText.contains(#"id="owner-invite-link""#))
+            #expect(created.bodyText.contains("Gulf Retail"))
+        }
+    }
+}

@@ -79,7 +79,7 @@ enum OperatorPages {
                 return try await consolePage(request, pages: pages, ["created": model])
             } catch let error as TenancyError {
                 let failure = Pages.failure(error)
-                let values = ["organisation": form["organisation"], "region": form["region"], "owner_email": form["owner_email"]]
+                let values = ["organisation": form["organisation"], "region": form["region"], "plan": form["plan"], "owner_email": form["owner_email"]]
                 return try await consolePage(request, pages: pages, Pages.merge(failure.context, ["values": values]), status: failure.status)
             }
         }
@@ -99,7 +99,8 @@ enum OperatorPages {
         let (session, _) = try request.requireOperator()
         let tenants = try await pages.tenancy.operators.tenants(session)
         let regions = (try? await pages.environment.regions()) ?? []
-        let selected = (extra["values"] as? [String: String])?["region"] ?? ""
+        let values = extra["values"] as? [String: String] ?? [:]
+        let selected = values["region"] ?? ""
         let base: [String: Any] = [
             "tenants": tenants.map { overview -> [String: Any] in
                 let tenant = overview.tenant
@@ -110,7 +111,7 @@ enum OperatorPages {
                 ]
             },
             "regions": regions.filter(\.isActive).map { ["id": $0.id, "displayName": $0.displayName, "isSelected": $0.id == selected] },
-            "plans": ["free", "team", "enterprise"],
+            "plans": ["free", "team", "enterprise"].map { plan -> [String: Any] in ["name": plan, "isSelected": plan == (values["plan"] ?? "")] },
         ]
         return await pages.render("operator", request, title: "Operator console", Pages.merge(base, extra), status: status)
     }
