@@ -30,6 +30,13 @@ public enum PortalRouter {
             )
         }
         OperationsRoutes.add(to: &routes, environment: environment, metrics: metrics)
+        let pages = Pages(templates: templates, csrf: CSRFTokens(key: environment.tenancy.environment.secrets.csrfKey), environment: environment)
+        SessionPages.add(to: &routes, pages: pages)
+        AccountPages.add(to: &routes, pages: pages)
+        MemberPages.add(to: &routes, pages: pages)
+        SettingsPages.add(to: &routes, pages: pages)
+        RolePages.add(to: &routes, pages: pages)
+        OperatorPages.add(to: &routes, pages: pages)
         routes.get("/static/**", access: .anyone, staticFiles.handler(mountDepth: 1))
         routes.get("/favicon.ico", access: .anyone) { request in try staticFiles.response(for: request, relativeSegments: ["favicon.svg"]) }
 
