@@ -6,9 +6,9 @@ import WebServer
 enum OperationsRoutes {
     static func add(to routes: inout PortalRoutes, environment: PortalEnvironment, metrics: HTTPMetrics) {
         // Process up: answered from the event loop, never touches the database.
-        routes.get("/healthz", access: .anyone) { _ in .json(Array(#"{"status":"ok"}"#.utf8)) }
+        routes.get("/healthz", access: .open) { _ in .json(Array(#"{"status":"ok"}"#.utf8)) }
 
-        routes.get("/readyz", access: .anyone) { _ in
+        routes.get("/readyz", access: .open) { _ in
             let checks = await environment.readiness()
             let isReady = checks.allSatisfy(\.isReady)
             let document = ReadinessDocument(status: isReady ? "ready" : "not ready", checks: checks)
@@ -20,7 +20,7 @@ enum OperationsRoutes {
             return response
         }
 
-        routes.get("/metrics", access: .anyone) { _ in
+        routes.get("/metrics", access: .open) { _ in
             var text = PrometheusText()
             metrics.render(into: &text)
             for collect in environment.metricsCollectors { collect(&text) }

@@ -37,8 +37,8 @@ public enum PortalRouter {
         SettingsPages.add(to: &routes, pages: pages)
         RolePages.add(to: &routes, pages: pages)
         OperatorPages.add(to: &routes, pages: pages)
-        routes.get("/static/**", access: .anyone, staticFiles.handler(mountDepth: 1))
-        routes.get("/favicon.ico", access: .anyone) { request in try staticFiles.response(for: request, relativeSegments: ["favicon.svg"]) }
+        routes.get("/static/**", access: .open, staticFiles.handler(mountDepth: 1))
+        routes.get("/favicon.ico", access: .open) { request in try staticFiles.response(for: request, relativeSegments: ["favicon.svg"]) }
 
         return routes.builder.build(
             errorRenderer: PortalErrorRenderer(templates: templates, logger: environment.logger),

@@ -19,6 +19,7 @@ struct AccessMiddleware: Middleware {
         guard let pattern = request.routePattern, let entry = catalog.entry(method: request.method, pattern: pattern) else {
             return try await next(request)  // 404 / 405 come from the router
         }
+        if entry.access == .open { return try await next(request) }
         if request.path.hasPrefix("/api/") { return try await handleAPI(request, access: entry.access, next: next) }
         return try await handlePage(request, access: entry.access, next: next)
     }
@@ -36,7 +37,7 @@ struct AccessMiddleware: Middleware {
         switch access {
         case .permission(let permission): try context.require(permission)
         case .platformOperator: throw HTTPError(.forbidden, "This endpoint is for platform operators")
-        case .anyone, .signedIn: break
+        case .open, .anyone, .signedIn: break
         }
         var request = request
         request.attributes[PrincipalKey.self] = .apiClient(context)
@@ -82,7 +83,7 @@ struct AccessMiddleware: Middleware {
         }
 
         switch access {
-        case .anyone, .platformOperator: break
+        case .open, .anyone, .platformOperator: break
         case .signedIn:
             guard case .member = request.principal else { return Self.signInRedirect(request) }
         case .permission(let permission):

@@ -5,7 +5,10 @@ import WebServer
 
 /// Who may call a route. Every portal and API route declares one; ``AccessMiddleware`` enforces it in one place.
 enum RouteAccess: Sendable, Equatable {
-    /// Anyone (landing, sign-up, login, invitation pages, health checks, static files).
+    /// Anyone, without even looking at cookies or credentials: health checks, metrics, static files, the OpenAPI
+    /// document. These never touch the database, so a slow database cannot stall them.
+    case open
+    /// Anyone; a session is resolved when present (landing, sign-up, login, invitation pages).
     case anyone
     /// A signed-in member even while MFA is owed (the MFA challenge and enrolment pages, sign-out).
     case signedIn
