@@ -89,7 +89,7 @@ extension APITests {
 
             let expired = try await server.tenancy.apiKeys.create(a.owner, name: "expired", permissions: ["tenant.read"], expiresInDays: 1)
             _ = try await server.environment.asSuperuser(region: a.tenant.homeRegion) { connection in
-                try await connection.execute("UPDATE api_keys SET expires_at = now() - interval '1 minute' WHERE id = \(expired.summary.id)")
+                try await connection.execute("UPDATE api_keys SET expires_at = now() - interval '1 minute' WHERE prefix = \(expired.summary.prefix)")
             }
             #expect(try await browser.api("GET", "/api/v1/me", bearer: expired.secret).statusCode == 401)
             #expect(try await browser.api("GET", "/api/v1/me", bearer: "falaj_nope").statusCode == 401)

@@ -73,7 +73,7 @@ public struct Operators: Sendable {
             try await connection.execute(
                 """
                 INSERT INTO operator_sessions (id, token_hash, operator_id, expires_at)
-                VALUES (\(UUID()), \(tokenHash(token)), \(try row["id", as: UUID.self]), now() + make_interval(hours => \(Self.sessionHours)))
+                VALUES (\(UUID()), \(tokenHash(token)), \(try row["id", as: UUID.self]), now() + make_interval(hours => \(Self.sessionHours)::integer))
                 """
             )
         }
@@ -155,7 +155,7 @@ public struct Operators: Sendable {
                     """
                     INSERT INTO invitations (tenant_id, id, email, role, token_hash, invited_by, expires_at)
                     VALUES (\(tenant.rawValue), \(UUID()), \(email.normalized), 'owner', \(token.hash), \(session.id),
-                            now() + make_interval(days => \(Members.invitationLifetimeDays)))
+                            now() + make_interval(days => \(Members.invitationLifetimeDays)::integer))
                     """
                 )
                 try await connection.execute(
