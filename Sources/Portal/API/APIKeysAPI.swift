@@ -5,8 +5,10 @@ import WebServer
 
 /// `/api/v1/api-keys`: list, create (secret shown once), revoke.
 enum APIKeysAPI {
+    /// The 404 message for unknown ids and ids that are not UUIDs.
     static let notFound = "No API key with that id"
 
+    /// Registers the routes, each with its access rule and documentation.
     static func add(to routes: inout PortalRoutes, environment: PortalEnvironment) {
         let keys = environment.tenancy.apiKeys
 

@@ -90,7 +90,7 @@ extension APIRequestError {
         case is String.Type: "a string"
         case is Bool.Type: "true or false"
         case is [Any].Type, is [String].Type: "an array"
-        default: type is any Decodable.Type && "\(type)".hasPrefix("Array") ? "an array" : "an object"
+        default: "\(type)".hasPrefix("Array") ? "an array" : "an object"
         }
     }
 }

@@ -5,6 +5,7 @@ import WebServer
 
 /// `/api/v1/me`, `/api/v1/regions`, `/api/v1/signup` and `/api/v1/permissions`.
 enum AccountAPI {
+    /// Registers the routes, each with its access rule and documentation.
     static func add(to routes: inout PortalRoutes, environment: PortalEnvironment) {
         let tenancy = environment.tenancy
 

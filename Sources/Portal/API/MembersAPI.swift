@@ -5,8 +5,10 @@ import WebServer
 
 /// `/api/v1/members`: list, change role, remove, require MFA.
 enum MembersAPI {
+    /// The 404 message for unknown ids and ids that are not UUIDs.
     static let notFound = "No such member"
 
+    /// Registers the routes, each with its access rule and documentation.
     static func add(to routes: inout PortalRoutes, environment: PortalEnvironment) {
         let members = environment.tenancy.members
 
@@ -75,8 +77,10 @@ struct MFARequirementRequest: Decodable {
 
 /// `/api/v1/invitations`: list, invite, withdraw.
 enum InvitationsAPI {
+    /// The 404 message for unknown ids and ids that are not UUIDs.
     static let notFound = "No open invitation with that id"
 
+    /// Registers the routes, each with its access rule and documentation.
     static func add(to routes: inout PortalRoutes, environment: PortalEnvironment) {
         let members = environment.tenancy.members
 

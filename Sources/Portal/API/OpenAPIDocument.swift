@@ -91,6 +91,7 @@ enum OpenAPIDocument {
 
 /// `GET /api/v1/openapi.json`.
 enum OpenAPIAPI {
+    /// Registers the routes, each with its access rule and documentation.
     static func add(to routes: inout PortalRoutes) {
         let catalog = routes.catalog
         routes.get(

@@ -5,6 +5,7 @@ import WebServer
 
 /// `/api/v1/roles`: built-in and custom roles; custom roles on the enterprise plan.
 enum RolesAPI {
+    /// Registers the routes, each with its access rule and documentation.
     static func add(to routes: inout PortalRoutes, environment: PortalEnvironment) {
         let roles = environment.tenancy.roles
 

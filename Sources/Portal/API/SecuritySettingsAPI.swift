@@ -5,6 +5,7 @@ import WebServer
 
 /// `/api/v1/security-settings`: session lifetimes, the MFA policy and allowed e-mail domains.
 enum SecuritySettingsAPI {
+    /// Registers the routes, each with its access rule and documentation.
     static func add(to routes: inout PortalRoutes, environment: PortalEnvironment) {
         let security = environment.tenancy.security
 
