@@ -171,7 +171,7 @@ let package = Package(
         .testTarget(name: "TenancyTests", dependencies: ["Tenancy", "Residency", "PostgresClient", "FalajCrypto", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "PortalTests",
-            dependencies: ["Portal", "Tenancy", "Residency", "WebServer", "TestSupport", .product(name: "HTTPTypes", package: "swift-http-types")],
+            dependencies: ["Portal", "Tenancy", "Residency", "PostgresClient", "WebServer", "TestSupport", .product(name: "HTTPTypes", package: "swift-http-types")],
             swiftSettings: swiftSettings
         ),
     ]

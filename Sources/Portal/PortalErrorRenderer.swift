@@ -1,5 +1,6 @@
 import HTTPTypes
 import Logging
+import Tenancy
 import WebServer
 
 /// Errors as the portal shows them: problem+json for API clients, the templated error page for people.
@@ -9,7 +10,11 @@ struct PortalErrorRenderer: ErrorRenderer {
 
     func response(for error: any Error, request: Request) -> Response {
         let description = ErrorDescription(error, request: request, logger: logger)
-        if ErrorDescription.prefersJSON(request) { return description.problemJSON(requestID: request.id) }
+        if ErrorDescription.prefersJSON(request) {
+            let fieldErrors = (error as? TenancyError)?.fieldErrors ?? (error as? APIRequestError)?.fieldErrors ?? [:]
+            if !fieldErrors.isEmpty { return Self.problemJSON(description, fieldErrors: fieldErrors, requestID: request.id) }
+            return description.problemJSON(requestID: request.id)
+        }
         var response = templates.page(
             "error",
             [
@@ -23,5 +28,16 @@ struct PortalErrorRenderer: ErrorRenderer {
         )
         for field in description.headerFields { response.headerFields.append(field) }
         return response
+    }
+
+    /// An RFC 9457 problem document with an `errors` member: field name → message.
+    static func problemJSON(_ description: ErrorDescription, fieldErrors: [String: String], requestID: String) -> Response {
+        var body = "{\"type\":\"about:blank\",\"title\":\(JSONString.quote(description.status.reasonPhrase)),\"status\":\(description.status.code),"
+        body += "\"detail\":\(JSONString.quote(description.message)),\"request_id\":\(JSONString.quote(requestID)),\"errors\":{"
+        body += fieldErrors.sorted { $0.key < $1.key }.map { "\(JSONString.quote($0.key)):\(JSONString.quote($0.value))" }.joined(separator: ",")
+        body += "}}"
+        var fields = description.headerFields
+        fields[.contentType] = "application/problem+json"
+        return Response(status: description.status, headerFields: fields, body: .bytes(Array(body.utf8)))
     }
 }

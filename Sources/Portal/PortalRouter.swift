@@ -10,6 +10,11 @@ public enum PortalRouter {
     ///   - environment: what the hosting process provides.
     ///   - metrics: the request metrics shared with `/metrics`.
     public static func make(environment: PortalEnvironment, metrics: HTTPMetrics) async throws -> Router {
+        try await makeWithCatalog(environment: environment, metrics: metrics).router
+    }
+
+    /// ``make(environment:metrics:)`` plus the catalog of every route's declared access, for tests.
+    static func makeWithCatalog(environment: PortalEnvironment, metrics: HTTPMetrics) async throws -> (router: Router, catalog: RouteCatalog) {
         let templates = try await TemplateRenderer.load()
         let staticFiles = try StaticFiles(root: environment.publicDirectory)
         var routes = PortalRoutes()
@@ -37,14 +42,22 @@ public enum PortalRouter {
         SettingsPages.add(to: &routes, pages: pages)
         RolePages.add(to: &routes, pages: pages)
         OperatorPages.add(to: &routes, pages: pages)
+        AccountAPI.add(to: &routes, environment: environment)
+        MembersAPI.add(to: &routes, environment: environment)
+        InvitationsAPI.add(to: &routes, environment: environment)
+        RolesAPI.add(to: &routes, environment: environment)
+        APIKeysAPI.add(to: &routes, environment: environment)
+        SecuritySettingsAPI.add(to: &routes, environment: environment)
+        OpenAPIAPI.add(to: &routes)
         routes.get("/static/**", access: .open, staticFiles.handler(mountDepth: 1))
         routes.get("/favicon.ico", access: .open) { request in try staticFiles.response(for: request, relativeSegments: ["favicon.svg"]) }
 
-        return routes.builder.build(
+        let router = routes.builder.build(
             errorRenderer: PortalErrorRenderer(templates: templates, logger: environment.logger),
             observers: [metrics, AccessLog(logger: environment.logger)],
             logger: environment.logger
         )
+        return (router, routes.catalog)
     }
 }
 

@@ -11,15 +11,18 @@ final class PortalTestServer: Sendable {
     let environment: TenancyTestEnvironment
     let server: HTTPServer
     let router: Router
+    /// Every route's declared access and API documentation.
+    let catalog: RouteCatalog
     private let runTask: Task<Void, any Error>
 
     var port: Int { server.port }
     var tenancy: TenancyServices { environment.services }
 
-    private init(environment: TenancyTestEnvironment, server: HTTPServer, router: Router) {
+    private init(environment: TenancyTestEnvironment, server: HTTPServer, router: Router, catalog: RouteCatalog) {
         self.environment = environment
         self.server = server
         self.router = router
+        self.catalog = catalog
         self.runTask = Task { try await server.run() }
     }
 
@@ -42,12 +45,12 @@ final class PortalTestServer: Sendable {
                 tenancy: environment.services,
                 logger: logger
             )
-            let router = try await PortalRouter.make(environment: portal, metrics: HTTPMetrics())
+            let (router, catalog) = try await PortalRouter.makeWithCatalog(environment: portal, metrics: HTTPMetrics())
             var configuration = HTTPServerConfiguration()
             configuration.port = 0
             configuration.eventLoopCount = 1
             let server = try HTTPServer(configuration: configuration, responder: router, logger: logger)
-            return PortalTestServer(environment: environment, server: server, router: router)
+            return PortalTestServer(environment: environment, server: server, router: router, catalog: catalog)
         } catch {
             await environment.close()
             throw error

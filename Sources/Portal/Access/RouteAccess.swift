@@ -34,6 +34,9 @@ struct APIDocumentation: Sendable {
     var responseSchema: JSONValue?
     /// The success status code.
     var successStatus: Int = 200
+    /// Whether the domain refuses API-key callers even with the permission (API keys cannot mint API keys), so over
+    /// the bearer-only API the route answers 403; published as `x-falaj-member-session-only`.
+    var isMemberSessionOnly = false
 }
 
 /// The declared access (and API documentation) of every route, keyed by method + pattern.

@@ -1,0 +1,95 @@
+import Foundation
+import HTTPTypes
+@testable import Portal
+import PostgresClient
+import Residency
+import Tenancy
+import Testing
+import TestSupport
+import WebServer
+
+/// Tenant B's data as its owner sees it, to prove that calls made with tenant A's key changed nothing.
+private struct TenantSnapshot: Equatable {
+    var members: [Member]
+    var invitations: [PendingInvitation]
+    var roles: [Role]
+    var keys: [APIKeySummary]
+    var settings: SecuritySettings
+
+    init(_ server: PortalTestServer, _ owner: RequestContext) async throws {
+        members = try await server.tenancy.members.list(owner)
+        invitations = try await server.tenancy.members.pendingInvitations(owner)
+        roles = try await server.tenancy.roles.list(owner)
+        keys = try await server.tenancy.apiKeys.list(owner)
+        settings = try await server.tenancy.security.get(owner)
+    }
+}
+
+extension APITests {
+    @Test func anotherTenantsIdsAreNotFoundAndUntouched() async throws {
+        try await PortalTestServer.with { server in
+            let a = try await APIFixtures.tenant(server, name: "Alpha", plan: "enterprise")
+            let b = try await APIFixtures.tenant(server, name: "Bravo", plan: "enterprise")
+            let bMember = try await APIFixtures.member(server, b.owner, email: "scientist@bravo.example", role: "data_scientist")
+            let bInvitation = try await server.tenancy.members.invite(b.owner, email: "pending@bravo.example", roleKey: "viewer", baseURL: "http://test")
+            let bRole = try await server.tenancy.roles.create(b.owner, name: "Data steward", permissions: ["data.read"])
+            let bKey = try await server.tenancy.apiKeys.create(bMember, name: "bravo pipeline", permissions: ["data.read"], expiresInDays: 30)
+            let before = try await TenantSnapshot(server, b.owner)
+            let bMemberID = try #require(bMember.actor.userID)
+            let bOwnerID = try #require(b.owner.actor.userID)
+            let secrets = [b.ownerEmail, "scientist@bravo.example", "pending@bravo.example", bMemberID.uuidString.lowercased(),
+                bInvitation.invitation.id.uuidString.lowercased(), bKey.summary.id.uuidString.lowercased(), bKey.summary.prefix]
+
+            // Every route that takes an id, with each of B's ids for its area.
+            let ids: [String: [[String: String]]] = [
+                "/api/v1/members": [["id": bMemberID.uuidString.lowercased()], ["id": bOwnerID.uuidString]],
+                "/api/v1/invitations": [["id": bInvitation.invitation.id.uuidString.lowercased()]],
+                "/api/v1/api-keys": [["id": bKey.summary.id.uuidString.lowercased()]],
+                "/api/v1/roles": [["key": bRole.key]],
+            ]
+            let bodies = ["/api/v1/members/:id": #"{"role":"viewer"}"#, "/api/v1/members/:id/mfa-requirement": #"{"required":true}"#]
+            let browser = server.browser()
+            var called = 0
+            for entry in server.catalog.all where entry.pattern.hasPrefix("/api/v1/") && entry.pattern.contains("/:") {
+                guard let area = ids.keys.first(where: { entry.pattern.hasPrefix($0 + "/") }) else {
+                    Issue.record("\(entry.pattern) takes an id but this test does not know tenant B's ids for it")
+                    continue
+                }
+                for values in ids[area]! {
+                    let body = bodies[entry.pattern] ?? APIFixtures.sampleBody(entry.documentation?.requestSchema)
+                    let response = try await browser.api(entry.method.rawValue, APIFixtures.path(entry.pattern, values: values), json: body, bearer: a.key)
+                    #expect(response.statusCode == 404, "\(entry.method.rawValue) \(entry.pattern) with B's id answered \(response.statusCode)")
+                    #expect(response.header("Content-Type") == "application/problem+json")
+                    for secret in secrets { #expect(!response.bodyText.contains(secret)) }
+                    called += 1
+                }
+            }
+            #expect(called >= 7)
+            #expect(try await TenantSnapshot(server, b.owner) == before)
+
+            for list in ["/api/v1/members", "/api/v1/invitations", "/api/v1/roles", "/api/v1/api-keys", "/api/v1/me", "/api/v1/security-settings"] {
+                let response = try await browser.api("GET", list, bearer: a.key)
+                #expect(response.statusCode == 200)
+                for secret in secrets + [bRole.key, b.tenant.id.description] {
+                    #expect(!response.bodyText.contains(secret), "\(list) with A's key shows B's \(secret)")
+                }
+            }
+            let bMe = try await browser.api("GET", "/api/v1/me", bearer: bKey.secret)
+            #expect(bMe.statusCode == 403)  // data.read only: B's key still authenticates, and tenant.read is not in it
+            #expect(try await browser.api("GET", "/api/v1/me", bearer: b.key).bodyText.contains(b.tenant.id.description))
+        }
+    }
+
+    @Test func idsThatAreNotUUIDsAreNotFound() async throws {
+        try await PortalTestServer.with { server in
+            let a = try await APIFixtures.tenant(server, name: "Alpha")
+            let browser = server.browser()
+            for path in ["/api/v1/members/42", "/api/v1/invitations/not-a-uuid", "/api/v1/api-keys/%27%20OR%201=1--", "/api/v1/roles/owner"] {
+                let response = try await browser.api("DELETE", path, bearer: a.key)
+                #expect(response.statusCode == 404, "\(path) answered \(response.statusCode)")
+            }
+            let patch = try await browser.api("PATCH", "/api/v1/members/nope", json: #"{"role":"viewer"}"#, bearer: a.key)
+            #expect(patch.statusCode == 404)
+        }
+    }
+}
