@@ -38,6 +38,9 @@ final class PortalBrowser: @unchecked Sendable {
         return response
     }
 
+    /// Sets a cookie as if the server had (a session made through the services).
+    func setCookie(_ name: String, _ value: String) { cookies[name] = value }
+
     /// GET.
     func get(_ path: String) async throws -> HTTPTestResponse { try await request("GET", path, headers: [("Accept", "text/html")]) }
 
