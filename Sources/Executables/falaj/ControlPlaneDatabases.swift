@@ -90,6 +90,10 @@ final class ControlPlaneDatabases: Sendable {
                 let applied: [Migration]
                 do {
                     applied = try await migrator.migrate(ownerPool)
+                    if index > 0 {
+                        let region = regions[index - 1].id
+                        try await ownerPool.withConnection { try await CellIdentity.claim(region: region, on: $0) }
+                    }
                     await ownerPool.close()
                 } catch {
                     await ownerPool.close()
