@@ -20,6 +20,7 @@ struct Pages: Sendable {
         ("Roles", "/app/roles", .membersRead),
         ("API keys", "/app/keys", .keysManage),
         ("Security", "/app/security", .securityManage),
+        ("Audit", "/app/audit", .auditRead),
         ("Account", "/app/account", .tenantRead),
     ]
 
