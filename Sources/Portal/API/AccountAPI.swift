@@ -35,7 +35,7 @@ enum AccountAPI {
             let form = SignUpForm(
                 organisation: body.organisation, region: body.region, email: body.email, password: body.password, displayName: body.displayName
             )
-            let result = try await tenancy.signUp.signUp(form, clientAddress: request.remoteAddress, userAgent: request.headerFields[.userAgent] ?? "")
+            let result = try await tenancy.signUp.signUp(form, clientAddress: request.clientIP, userAgent: request.headerFields[.userAgent] ?? "")
             // The first session stays unused: API clients authenticate with keys created in the portal.
             try? await tenancy.authenticator.logout(result.session, email: nil)
             return try APIResponse.json(["tenant": TenantJSON(result.tenant)], status: .created)

@@ -31,7 +31,7 @@ struct AccessMiddleware: Middleware {
             throw HTTPError(.unauthorized, "Send an API key as 'Authorization: Bearer falaj_…'", headerFields: challenge)
         }
         let bearer = String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)
-        guard let context = try await tenancy.apiKeys.authenticate(bearer, requestID: request.id, clientAddress: request.remoteAddress) else {
+        guard let context = try await tenancy.apiKeys.authenticate(bearer, requestID: request.id, clientAddress: request.clientIP) else {
             throw HTTPError(.unauthorized, "The API key is not valid: it is unknown, revoked or expired", headerFields: challenge)
         }
         switch access {
@@ -74,7 +74,7 @@ struct AccessMiddleware: Middleware {
             }
         } else if let raw = Cookies.value(Cookies.session, in: request), let token = TenantToken(raw) {
             do {
-                if let session = try await tenancy.authenticator.session(token, requestID: request.id, clientAddress: request.remoteAddress) {
+                if let session = try await tenancy.authenticator.session(token, requestID: request.id, clientAddress: request.clientIP) {
                     request.attributes[PrincipalKey.self] = .member(session)
                 }
             } catch let error as TenancyError {

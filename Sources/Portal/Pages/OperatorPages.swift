@@ -17,7 +17,7 @@ enum OperatorPages {
         routes.post("/operator/login", access: .anyone) { request in
             let form = request.form
             do {
-                let token = try await pages.tenancy.operators.login(email: form["email"], password: form["password"], clientAddress: request.remoteAddress)
+                let token = try await pages.tenancy.operators.login(email: form["email"], password: form["password"], clientAddress: request.clientIP)
                 return Pages.redirect("/operator", setting: Cookies.make(Cookies.operatorSession, token, path: "/operator", request: request))
             } catch let error as TenancyError {
                 var response = await pages.render(

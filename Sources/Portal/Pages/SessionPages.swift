@@ -18,7 +18,7 @@ enum SessionPages {
             do {
                 let result = try await pages.tenancy.signUp.signUp(
                     SignUpForm(organisation: form["organisation"], region: form["region"], email: form["email"], password: form["password"]),
-                    clientAddress: request.remoteAddress,
+                    clientAddress: request.clientIP,
                     userAgent: request.headerFields[.userAgent] ?? ""
                 )
                 return Pages.redirect("/app", setting: Pages.sessionCookie(result.session, request: request))
@@ -44,7 +44,7 @@ enum SessionPages {
                 let result = try await pages.tenancy.authenticator.login(
                     email: form["email"],
                     password: form["password"],
-                    clientAddress: request.remoteAddress,
+                    clientAddress: request.clientIP,
                     userAgent: request.headerFields[.userAgent] ?? ""
                 )
                 return Pages.redirect(result.isMFAPending ? "/login/mfa" : next, setting: Pages.sessionCookie(result.token, request: request))

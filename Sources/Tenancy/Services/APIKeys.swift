@@ -74,7 +74,7 @@ public struct APIKeys: Sendable {
         }
         let created = try await environment.router.withTenantTransaction(context.tenantID) { connection in
             try await context.audit(
-                "api_key.created", target: "api_key:\(id)",
+                "api_key.created", target: "api_key:\(id.uuidString.lowercased())",
                 details: ["prefix": prefix, "permissions": permissions.sorted().map(\.rawValue).joined(separator: " ")], on: connection
             )
             return try await connection.query(
@@ -130,7 +130,7 @@ public struct APIKeys: Sendable {
             guard try await connection.execute(
                 "UPDATE api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE id = \(id) AND (\(everyone) OR user_id = \(user))"
             ) == 1 else { throw TenancyError.notFound("No API key with that id") }
-            try await context.audit("api_key.revoked", target: "api_key:\(id)", on: connection)
+            try await context.audit("api_key.revoked", target: "api_key:\(id.uuidString.lowercased())", on: connection)
         }
     }
 
@@ -162,7 +162,7 @@ public struct APIKeys: Sendable {
                 // Key use is recorded at most once a minute per key, together with last_used_at.
                 try await connection.execute("UPDATE api_keys SET last_used_at = now() WHERE id = \(id)")
                 try await AuditLog.record(
-                    AuditEvent(actor: .apiKey(id), action: "api_key.used", target: "api_key:\(id)", sourceIP: clientAddress, requestID: requestID),
+                    AuditEvent(actor: .apiKey(id), action: "api_key.used", target: "api_key:\(id.uuidString.lowercased())", sourceIP: clientAddress, requestID: requestID),
                     tenant: tenant.id,
                     on: connection
                 )

@@ -73,7 +73,7 @@ public struct Authenticator: Sendable {
             guard try await Argon2id.verify(password: password, encoded: try account["password_hash", as: String.self]) else {
                 try await environment.router.withTenantTransaction(tenantID) { connection in
                     try await AuditLog.record(
-                        AuditEvent(actor: .user(userID), action: "member.login_failed", target: "user:\(userID)", outcome: "failure", sourceIP: clientAddress),
+                        AuditEvent(actor: .user(userID), action: "member.login_failed", target: "user:\(userID.uuidString.lowercased())", outcome: "failure", sourceIP: clientAddress),
                         tenant: tenantID,
                         on: connection
                     )
@@ -115,7 +115,7 @@ public struct Authenticator: Sendable {
                 )
                 try await AuditLog.record(
                     AuditEvent(
-                        actor: .user(match.user), action: "member.login", target: "user:\(match.user)", sourceIP: clientAddress,
+                        actor: .user(match.user), action: "member.login", target: "user:\(match.user.uuidString.lowercased())", sourceIP: clientAddress,
                         details: ["second_factor": match.hasMFA ? "pending" : "not enrolled"]
                     ),
                     tenant: match.tenant.id,
@@ -210,7 +210,7 @@ public struct Authenticator: Sendable {
                 let ended = try await connection.query("DELETE FROM sessions WHERE token_hash = \(token.retargeted(to: tenant).hash) RETURNING user_id")
                 for row in ended {
                     let user = try row["user_id", as: UUID.self]
-                    try await AuditLog.record(AuditEvent(actor: .user(user), action: "member.logout", target: "user:\(user)"), tenant: tenant, on: connection)
+                    try await AuditLog.record(AuditEvent(actor: .user(user), action: "member.logout", target: "user:\(user.uuidString.lowercased())"), tenant: tenant, on: connection)
                 }
             }
         }
@@ -220,7 +220,7 @@ public struct Authenticator: Sendable {
     public func logoutEverywhere(_ session: SignedInSession) async throws {
         try await environment.router.withTenantTransaction(session.context.tenantID) { connection in
             try await Sessions.deleteAll(user: session.member.id, on: connection)
-            try await session.context.audit("member.logout_everywhere", target: "user:\(session.member.id)", on: connection)
+            try await session.context.audit("member.logout_everywhere", target: "user:\(session.member.id.uuidString.lowercased())", on: connection)
         }
     }
 

@@ -73,7 +73,7 @@ extension Members {
                         \("You have been invited to join \(context.tenant.displayName) as \(role.displayName). Accept within \(Self.invitationLifetimeDays) days: \(link)"))
                 """
             )
-            try await context.audit("member.invited", target: "invitation:\(id)", details: ["role": role.key], on: connection)
+            try await context.audit("member.invited", target: "invitation:\(id.uuidString.lowercased())", details: ["role": role.key], on: connection)
             return role
         }
         return CreatedInvitation(invitation: PendingInvitation(id: id, email: email.normalized, roleKey: role.key, expiresAt: expires), token: token)
@@ -106,7 +106,7 @@ extension Members {
             guard try await connection.execute(
                 "UPDATE invitations SET revoked_at = now() WHERE id = \(id) AND accepted_at IS NULL AND revoked_at IS NULL"
             ) == 1 else { throw TenancyError.notFound("No open invitation with that id") }
-            try await context.audit("invitation.revoked", target: "invitation:\(id)", on: connection)
+            try await context.audit("invitation.revoked", target: "invitation:\(id.uuidString.lowercased())", on: connection)
         }
     }
 
@@ -160,7 +160,7 @@ extension Members {
             let invitationID = try row["id", as: UUID.self]
             try await connection.execute("UPDATE invitations SET accepted_at = now() WHERE id = \(invitationID)")
             try await AuditLog.record(
-                AuditEvent(actor: .user(userID), action: "member.joined", target: "invitation:\(invitationID)", details: ["role": try row["role", as: String.self]]),
+                AuditEvent(actor: .user(userID), action: "member.joined", target: "invitation:\(invitationID.uuidString.lowercased())", details: ["role": try row["role", as: String.self]]),
                 tenant: token.tenant,
                 on: connection
             )

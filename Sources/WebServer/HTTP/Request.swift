@@ -30,6 +30,21 @@ public struct Request: Sendable {
     /// The request header fields.
     public var headerFields: HTTPFields { head.headerFields }
 
+    /// The client's IP address without the port (`203.0.113.7`, `2001:db8::1`): what throttling and audit records key
+    /// on, since one client opens many connections from different ports.
+    public var clientIP: String { Self.clientIP(fromRemoteAddress: remoteAddress) }
+
+    /// `host:port` or `[v6]:port` → host; anything else unchanged.
+    public static func clientIP(fromRemoteAddress address: String) -> String {
+        if address.hasPrefix("["), let close = address.firstIndex(of: "]") {
+            return String(address[address.index(after: address.startIndex)..<close])
+        }
+        if address.filter({ $0 == ":" }).count == 1, let colon = address.lastIndex(of: ":") {
+            return String(address[..<colon])
+        }
+        return address
+    }
+
     /// The first query value named `name`, if any.
     public func query(_ name: String) -> String? {
         queryItems.first { $0.name == name }?.value
