@@ -17,11 +17,12 @@ public struct DataSubjectRequests: Sendable {
     public init(environment: TenancyEnvironment) { self.environment = environment }
 
     /// Queues an export of `subject`'s data (audited `privacy.export_requested`).
-    /// - Throws: ``TenancyError/forbidden(_:)`` for someone else's data without `members.manage`;
-    ///   ``TenancyError/notFound(_:)`` when `subject` is not a member.
+    /// - Throws: ``TenancyError/notFound(_:)`` when `subject` is not a member, or is someone else and the actor
+    ///   lacks `members.manage`.
     public func requestExport(_ context: RequestContext, subject: UUID) async throws -> DataSubjectRequest {
         let actor = try context.requireUser()
-        if subject != actor { try context.require(.membersManage) }
+        // Without members.manage another person's id is answered like an unknown one: existence is never confirmed.
+        if subject != actor && !context.allows(.membersManage) { throw TenancyError.notFound("No such member") }
         return try await environment.router.withTenantTransaction(context.tenantID) { connection in
             _ = try await Self.memberRole(subject, on: connection)
             return try await insert(.export, subject: subject, context: context, action: "privacy.export_requested", on: connection)
