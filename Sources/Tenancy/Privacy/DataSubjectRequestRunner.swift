@@ -1,5 +1,5 @@
 public import Foundation
-public import Logging
+import Logging
 import PostgresClient
 public import Residency
 public import ServiceLifecycle
