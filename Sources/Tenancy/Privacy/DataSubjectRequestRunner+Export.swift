@@ -18,7 +18,7 @@ extension DataSubjectRequestRunner {
                 """
                 INSERT INTO data_exports (tenant_id, request_id, sealed, wrapped_key, size_bytes, expires_at)
                 VALUES (\(tenant.rawValue), \(request.id), \(Data(sealed.sealed)), \(Data(sealed.wrappedKey)), \(json.count),
-                        now() + make_interval(days => \(DataSubjectRequests.exportLifetimeDays)))
+                        now() + make_interval(days => \(DataSubjectRequests.exportLifetimeDays)::int))
                 ON CONFLICT (tenant_id, request_id) DO NOTHING
                 """
             )

@@ -93,8 +93,10 @@ public struct DataSubjectRequestRunner: Service {
         var finished = 0
         for tenant in tenants where !Task.isCancelled {
             do {
+                // A request that fails goes back to the queue for the next pass, not straight back to this loop.
                 while let request = try await claim(in: tenant) {
-                    if await process(request, tenant: tenant) { finished += 1 }
+                    guard await process(request, tenant: tenant) else { break }
+                    finished += 1
                 }
                 try await router.withTenantTransaction(tenant) { connection in
                     try await connection.execute(
