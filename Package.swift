@@ -78,10 +78,22 @@ let package = Package(
         ),
 
         // MARK: Domain modules
-        .target(name: "Residency", dependencies: ["PostgresClient", "FalajCrypto"], swiftSettings: swiftSettings),
+        .target(
+            name: "Residency",
+            dependencies: [
+                "PostgresClient", "FalajCrypto",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "Tenancy",
-            dependencies: ["Residency", "PostgresClient", "FalajCrypto", "BlockingPool"],
+            dependencies: [
+                "Residency", "PostgresClient", "FalajCrypto", "BlockingPool",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             resources: [.copy("Resources")],
             swiftSettings: swiftSettings
         ),
@@ -168,7 +180,15 @@ let package = Package(
         ),
         .testTarget(name: "PostgresClientTests", dependencies: ["PostgresClient", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "FalajCryptoTests", dependencies: ["FalajCrypto"], swiftSettings: swiftSettings),
-        .testTarget(name: "TenancyTests", dependencies: ["Tenancy", "Residency", "PostgresClient", "FalajCrypto", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "TenancyTests",
+            dependencies: [
+                "Tenancy", "Residency", "PostgresClient", "FalajCrypto", "TestSupport",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "PortalTests",
             dependencies: ["Portal", "Tenancy", "Residency", "PostgresClient", "WebServer", "TestSupport", .product(name: "HTTPTypes", package: "swift-http-types")],

@@ -34,6 +34,7 @@ extension APITests {
             let bInvitation = try await server.tenancy.members.invite(b.owner, email: "pending@bravo.example", roleKey: "viewer", baseURL: "http://test")
             let bRole = try await server.tenancy.roles.create(b.owner, name: "Data steward", permissions: ["data.read"])
             let bKey = try await server.tenancy.apiKeys.create(bMember, name: "bravo pipeline", permissions: ["data.read"], expiresInDays: 30)
+            let bExport = try await server.tenancy.dataSubjectRequests.requestExport(b.owner, subject: try #require(b.owner.actor.userID))
             let before = try await TenantSnapshot(server, b.owner)
             let bMemberID = try #require(bMember.actor.userID)
             let bOwnerID = try #require(b.owner.actor.userID)
@@ -46,6 +47,7 @@ extension APITests {
                 "/api/v1/invitations": [["id": bInvitation.invitation.id.uuidString.lowercased()]],
                 "/api/v1/api-keys": [["id": bKey.summary.id.uuidString.lowercased()]],
                 "/api/v1/roles": [["key": bRole.key]],
+                "/api/v1/privacy/exports": [["id": bExport.id.uuidString.lowercased()]],
             ]
             let bodies = ["/api/v1/members/:id": #"{"role":"viewer"}"#, "/api/v1/members/:id/mfa-requirement": #"{"required":true}"#]
             let browser = server.browser()

@@ -92,7 +92,14 @@ struct ServeCommand: AsyncParsableCommand {
             lines.append("Press Ctrl-C to stop.")
             // The announcement is a service so it prints only once the group handles SIGTERM/SIGINT: a supervisor that
             // stops the process right after reading the URL still gets a graceful shutdown.
-            let group = ServiceGroup(services: [server, StartupAnnouncement(lines: lines)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+            // Data-subject requests and retention run in every replica (requests are claimed with SKIP LOCKED). Until the
+            // tenant key store is wired in, tenants have no data keys to shred; the step logs that it found none.
+            let shredder = ClosureKeyShredder { tenant in logger.notice("tenant erasure: no data-key store configured", metadata: ["tenant": "\(tenant)"]) }
+            let privacyServices: [any Service] = [
+                DataSubjectRequestRunner(environment: tenancy.environment, shredder: shredder),
+                RetentionService(router: tenancy.environment.router, logger: logger),
+            ]
+            let group = ServiceGroup(services: [server, StartupAnnouncement(lines: lines)] + privacyServices, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
             try await group.run()
         } catch {
             await databases.close()

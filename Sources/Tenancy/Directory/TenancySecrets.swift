@@ -11,6 +11,8 @@ public struct TenancySecrets: Sendable {
     public let csrfKey: [UInt8]
     /// Seals TOTP secrets at rest (AES-256-GCM).
     let mfaKey: [UInt8]
+    /// Seals the per-export keys of data-subject exports (AES-256-GCM).
+    let exportKey: [UInt8]
 
     /// Derives the sub-keys.
     /// - Parameter master: at least 32 random bytes.
@@ -19,6 +21,7 @@ public struct TenancySecrets: Sendable {
         loginIndexKey = HMACSHA256.authenticate(message: Array("falaj login index v1".utf8), key: master)
         csrfKey = HMACSHA256.authenticate(message: Array("falaj csrf v1".utf8), key: master)
         mfaKey = HMACSHA256.authenticate(message: Array("falaj mfa seal v1".utf8), key: master)
+        exportKey = HMACSHA256.authenticate(message: Array("falaj export seal v1".utf8), key: master)
     }
 
     /// Random secrets, for tests and throwaway instances.

@@ -49,6 +49,8 @@ public struct TenancyServices: Sendable {
     public var operators: Operators { Operators(environment: environment) }
     /// The directory's tenant table.
     public var directory: TenantDirectory { environment.directory }
+    /// Data-subject exports and erasures.
+    public var dataSubjectRequests: DataSubjectRequests { DataSubjectRequests(environment: environment) }
 
     /// Wraps an environment.
     public init(environment: TenancyEnvironment) { self.environment = environment }
