@@ -20,6 +20,7 @@ struct Pages: Sendable {
         ("Roles", "/app/roles", .membersRead),
         ("API keys", "/app/keys", .keysManage),
         ("Security", "/app/security", .securityManage),
+        ("Residency", "/app/residency", .tenantRead),
         ("Account", "/app/account", .tenantRead),
     ]
 
