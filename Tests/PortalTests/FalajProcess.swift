@@ -95,10 +95,16 @@ struct FalajProcessError: Error, CustomStringConvertible {
 }
 
 /// Runs a command and returns its exit status and standard output (bounded by `timeout`).
-func runCommand(_ executable: String, _ arguments: [String], timeout: Duration = .seconds(60)) async throws -> (status: Int32, output: String) {
+func runCommand(
+    _ executable: String,
+    _ arguments: [String],
+    environment: [String: String] = [:],
+    timeout: Duration = .seconds(60)
+) async throws -> (status: Int32, output: String) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
+    if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
     let pipe = Pipe()
     process.standardOutput = pipe
     process.standardError = pipe

@@ -59,6 +59,10 @@ public final class TenancyTestEnvironment: Sendable {
             for (index, database) in databases.enumerated() {
                 let owner = PostgresPool(configuration: database.configuration.withUser(roles.owner), maxConnections: 1, logger: logger)
                 _ = try await Migrator(migrations: index == 0 ? sets.directory : sets.cell, logger: logger).migrate(owner)
+                if index > 0 {
+                    let region = regions[index - 1].id
+                    try await owner.withConnection { try await CellIdentity.claim(region: region, on: $0) }
+                }
                 await owner.close()
                 let appConfiguration = database.configuration.withUser(roles.app)
                 app[index == 0 ? "directory" : regions[index - 1].id] = appConfiguration
@@ -106,6 +110,15 @@ public final class TenancyTestEnvironment: Sendable {
     public func asSuperuser<Result>(region: String, _ body: (PostgresConnection) async throws -> Result) async throws -> Result {
         let name = databases[Self.regions.firstIndex { $0.id == region }! + 1].name
         let connection = try await PostgresConnection.connect(configuration: adminConfigurations[name]!)
+        defer { connection.close() }
+        return try await body(connection)
+    }
+
+    @discardableResult
+    /// Runs `body` as the table owner (`falaj_owner`, the migrations role) in the cell of `region`.
+    public func asOwner<Result>(region: String, _ body: (PostgresConnection) async throws -> Result) async throws -> Result {
+        let name = databases[Self.regions.firstIndex { $0.id == region }! + 1].name
+        let connection = try await PostgresConnection.connect(configuration: adminConfigurations[name]!.withUser(DatabaseRoles().owner))
         defer { connection.close() }
         return try await body(connection)
     }

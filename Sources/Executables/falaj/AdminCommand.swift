@@ -9,8 +9,8 @@ import Tenancy
 struct AdminCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "admin",
-        abstract: "Operator tasks: create operator accounts.",
-        subcommands: [CreateOperatorCommand.self]
+        abstract: "Operator tasks: create operator accounts, verify the audit trail.",
+        subcommands: [CreateOperatorCommand.self, AuditCommand.self]
     )
 }
 
@@ -40,7 +40,7 @@ struct CreateOperatorCommand: AsyncParsableCommand {
             }
             return line
         }
-        let databases = try await ControlPlaneDatabases.open(options: database, logger: logger)
+        let databases = try await ControlPlaneDatabases.open(options: database, attachToRunningServer: true, logger: logger)
         do {
             let tenancy = try await databases.tenancyServices(dataDirectory: database.dataDirectory, environment: environment, logger: logger)
             let created = try await tenancy.operators.ensureOperator(email: email, displayName: name, password: password)

@@ -41,7 +41,14 @@ final class ControlPlaneDatabases: Sendable {
     }
 
     /// Starts or connects, migrates, and opens the serving pools. On failure everything opened so far is closed.
-    static func open(options: DatabaseOptions, regions: [RegionDefinition] = RegionDefinition.defaults, logger: Logger) async throws
+    /// - Parameter attachToRunningServer: for `falaj admin …`: use the embedded cluster a running `falaj serve` started
+    ///   on the same data directory instead of starting (and so stopping) it.
+    static func open(
+        options: DatabaseOptions,
+        regions: [RegionDefinition] = RegionDefinition.defaults,
+        attachToRunningServer: Bool = false,
+        logger: Logger
+    ) async throws
         -> ControlPlaneDatabases
     {
         // File reads run on a blocking thread, never on the cooperative pool.
@@ -73,8 +80,13 @@ final class ControlPlaneDatabases: Sendable {
             configuration.databases = names
             configuration.roles = roles
             let cluster = EmbeddedPostgres(configuration: configuration, logger: logger)
-            let started = try await cluster.start()
-            embedded = cluster
+            let started: EmbeddedPostgres.Cluster
+            if attachToRunningServer, let running = await cluster.attachToRunningServer() {
+                started = running  // `falaj serve` owns it; close() leaves it running
+            } else {
+                started = try await cluster.start()
+                embedded = cluster
+            }
             access = try names.map { name in
                 guard let database = started[name] else { throw BootstrapError(message: "embedded cluster has no database \(name)") }
                 return (name, database.owner, database.app)
@@ -90,6 +102,10 @@ final class ControlPlaneDatabases: Sendable {
                 let applied: [Migration]
                 do {
                     applied = try await migrator.migrate(ownerPool)
+                    if index > 0 {
+                        let region = regions[index - 1].id
+                        try await ownerPool.withConnection { try await CellIdentity.claim(region: region, on: $0) }
+                    }
                     await ownerPool.close()
                 } catch {
                     await ownerPool.close()

@@ -99,6 +99,21 @@ public final class EmbeddedPostgres: Service, Sendable {
         }
     }
 
+    /// How to reach a server that another process started on this data directory and that accepts connections now,
+    /// or nil. This instance does not own that server: ``stop()`` leaves it running. Used by `falaj admin …` commands
+    /// while `falaj serve` runs.
+    public func attachToRunningServer() async -> Cluster? {
+        let configuration = configuration
+        let conninfo = adminConfiguration.withParameter("connect_timeout", "2").conninfo
+        let isServing = await BlockingPool.shared.run {
+            guard let pid = EmbeddedSetup.postmasterPID(configuration), EmbeddedSetup.isServer(pid: pid, for: configuration.clusterDirectory) else {
+                return false
+            }
+            return PQping(conninfo) == PQPING_OK
+        }
+        return isServing ? cluster : nil
+    }
+
     /// Stops the server with a fast shutdown (SIGINT: open transactions roll back, connections close) and waits for it;
     /// after ``Configuration/stopTimeout`` it escalates to an immediate shutdown, then SIGKILL. Does nothing when stopped.
     public func stop() async throws {

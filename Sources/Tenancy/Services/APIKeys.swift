@@ -73,7 +73,11 @@ public struct APIKeys: Sendable {
             try await connection.execute("INSERT INTO api_key_routes (prefix, tenant_id) VALUES (\(prefix), \(context.tenantID.rawValue))")
         }
         let created = try await environment.router.withTenantTransaction(context.tenantID) { connection in
-            try await connection.query(
+            try await context.audit(
+                "api_key.created", target: "api_key:\(id)",
+                details: ["prefix": prefix, "permissions": permissions.sorted().map(\.rawValue).joined(separator: " ")], on: connection
+            )
+            return try await connection.query(
                 """
                 INSERT INTO api_keys (tenant_id, id, user_id, name, prefix, secret_hash, permissions, expires_at)
                 VALUES (\(context.tenantID.rawValue), \(id), \(user), \(name), \(prefix), \(tokenHash(secretPart)),
@@ -126,6 +130,7 @@ public struct APIKeys: Sendable {
             guard try await connection.execute(
                 "UPDATE api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE id = \(id) AND (\(everyone) OR user_id = \(user))"
             ) == 1 else { throw TenancyError.notFound("No API key with that id") }
+            try await context.audit("api_key.revoked", target: "api_key:\(id)", on: connection)
         }
     }
 
@@ -153,7 +158,15 @@ public struct APIKeys: Sendable {
             ).first else { return nil }
             guard ConstantTime.equals(try row["secret_hash", as: [UInt8].self], tokenHash(secret)) else { return nil }
             let id = try row["id", as: UUID.self]
-            if try row["is_stale", as: Bool.self] { try await connection.execute("UPDATE api_keys SET last_used_at = now() WHERE id = \(id)") }
+            if try row["is_stale", as: Bool.self] {
+                // Key use is recorded at most once a minute per key, together with last_used_at.
+                try await connection.execute("UPDATE api_keys SET last_used_at = now() WHERE id = \(id)")
+                try await AuditLog.record(
+                    AuditEvent(actor: .apiKey(id), action: "api_key.used", target: "api_key:\(id)", sourceIP: clientAddress, requestID: requestID),
+                    tenant: tenant.id,
+                    on: connection
+                )
+            }
             let role = try await Roles.resolve(try row["role", as: String.self], on: connection)
             let granted = Set(try row["permissions", as: [String].self].compactMap(Permission.init(rawValue:)))
             return RequestContext(

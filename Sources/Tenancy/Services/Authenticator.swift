@@ -69,9 +69,19 @@ public struct Authenticator: Sendable {
             }
             guard let account else { continue }
             checked += 1
-            guard try await Argon2id.verify(password: password, encoded: try account["password_hash", as: String.self]) else { continue }
+            let userID = try account["id", as: UUID.self]
+            guard try await Argon2id.verify(password: password, encoded: try account["password_hash", as: String.self]) else {
+                try await environment.router.withTenantTransaction(tenantID) { connection in
+                    try await AuditLog.record(
+                        AuditEvent(actor: .user(userID), action: "member.login_failed", target: "user:\(userID)", outcome: "failure", sourceIP: clientAddress),
+                        tenant: tenantID,
+                        on: connection
+                    )
+                }
+                continue
+            }
             if tenant.isActive {
-                matches.append((tenant, try account["id", as: UUID.self], try account["has_mfa", as: Bool.self]))
+                matches.append((tenant, userID, try account["has_mfa", as: Bool.self]))
             } else {
                 suspended = true
             }
@@ -101,6 +111,14 @@ public struct Authenticator: Sendable {
                     isMFAVerified: !match.hasMFA,
                     clientAddress: clientAddress,
                     userAgent: userAgent,
+                    on: connection
+                )
+                try await AuditLog.record(
+                    AuditEvent(
+                        actor: .user(match.user), action: "member.login", target: "user:\(match.user)", sourceIP: clientAddress,
+                        details: ["second_factor": match.hasMFA ? "pending" : "not enrolled"]
+                    ),
+                    tenant: match.tenant.id,
                     on: connection
                 )
             }
@@ -189,7 +207,11 @@ public struct Authenticator: Sendable {
         }
         for tenant in tenants {
             try await environment.router.withTenantTransaction(tenant) { connection in
-                try await connection.execute("DELETE FROM sessions WHERE token_hash = \(token.retargeted(to: tenant).hash)")
+                let ended = try await connection.query("DELETE FROM sessions WHERE token_hash = \(token.retargeted(to: tenant).hash) RETURNING user_id")
+                for row in ended {
+                    let user = try row["user_id", as: UUID.self]
+                    try await AuditLog.record(AuditEvent(actor: .user(user), action: "member.logout", target: "user:\(user)"), tenant: tenant, on: connection)
+                }
             }
         }
     }
@@ -198,6 +220,7 @@ public struct Authenticator: Sendable {
     public func logoutEverywhere(_ session: SignedInSession) async throws {
         try await environment.router.withTenantTransaction(session.context.tenantID) { connection in
             try await Sessions.deleteAll(user: session.member.id, on: connection)
+            try await session.context.audit("member.logout_everywhere", target: "user:\(session.member.id)", on: connection)
         }
     }
 

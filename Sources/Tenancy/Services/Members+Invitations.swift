@@ -73,6 +73,7 @@ extension Members {
                         \("You have been invited to join \(context.tenant.displayName) as \(role.displayName). Accept within \(Self.invitationLifetimeDays) days: \(link)"))
                 """
             )
+            try await context.audit("member.invited", target: "invitation:\(id)", details: ["role": role.key], on: connection)
             return role
         }
         return CreatedInvitation(invitation: PendingInvitation(id: id, email: email.normalized, roleKey: role.key, expiresAt: expires), token: token)
@@ -105,6 +106,7 @@ extension Members {
             guard try await connection.execute(
                 "UPDATE invitations SET revoked_at = now() WHERE id = \(id) AND accepted_at IS NULL AND revoked_at IS NULL"
             ) == 1 else { throw TenancyError.notFound("No open invitation with that id") }
+            try await context.audit("invitation.revoked", target: "invitation:\(id)", on: connection)
         }
     }
 
@@ -155,7 +157,13 @@ extension Members {
             try await connection.execute(
                 "INSERT INTO memberships (tenant_id, user_id, role) VALUES (\(token.tenant.rawValue), \(userID), \(try row["role", as: String.self]))"
             )
-            try await connection.execute("UPDATE invitations SET accepted_at = now() WHERE id = \(try row["id", as: UUID.self])")
+            let invitationID = try row["id", as: UUID.self]
+            try await connection.execute("UPDATE invitations SET accepted_at = now() WHERE id = \(invitationID)")
+            try await AuditLog.record(
+                AuditEvent(actor: .user(userID), action: "member.joined", target: "invitation:\(invitationID)", details: ["role": try row["role", as: String.self]]),
+                tenant: token.tenant,
+                on: connection
+            )
         }
         return preview.tenant
     }

@@ -86,6 +86,7 @@ public struct Members: Sendable {
             guard current != role.key else { return }
             try await connection.execute("UPDATE memberships SET role = \(role.key) WHERE user_id = \(member)")
             try await Sessions.deleteAll(user: member, on: connection)
+            try await context.audit("member.role_changed", target: "user:\(member)", details: ["from": current, "to": role.key], on: connection)
         }
     }
 
@@ -100,6 +101,7 @@ public struct Members: Sendable {
             }
             let email = try await connection.query("SELECT email FROM users WHERE id = \(member)")[0]["email", as: String.self]
             try await connection.execute("DELETE FROM users WHERE id = \(member)")
+            try await context.audit("member.removed", target: "user:\(member)", details: ["role": current], on: connection)
             return email
         }
         try await environment.directory.removeLoginRoute(emailKey: environment.secrets.emailKey(email), tenant: context.tenantID)
@@ -112,6 +114,7 @@ public struct Members: Sendable {
             guard try await connection.execute("UPDATE users SET mfa_required = \(isRequired) WHERE id = \(member)") == 1 else {
                 throw TenancyError.notFound("No such member")
             }
+            try await context.audit("member.mfa_requirement_changed", target: "user:\(member)", details: ["required": String(isRequired)], on: connection)
         }
     }
 

@@ -55,6 +55,7 @@ public struct MultiFactor: Sendable {
                 "UPDATE users SET mfa_secret = mfa_pending_secret, mfa_pending_secret = NULL, mfa_last_step = \(Int64(step)) WHERE id = \(user)"
             )
             try await connection.execute("DELETE FROM mfa_recovery_codes WHERE user_id = \(user)")
+            try await session.context.audit("member.mfa_enrolled", target: "user:\(user)", on: connection)
             for code in codes {
                 try await connection.execute(
                     "INSERT INTO mfa_recovery_codes (tenant_id, user_id, code_hash) VALUES (\(tenant.rawValue), \(user), \(tokenHash(Self.canonical(code))))"
@@ -85,6 +86,11 @@ public struct MultiFactor: Sendable {
                 "UPDATE mfa_recovery_codes SET used_at = now() WHERE user_id = \(user) AND code_hash = \(tokenHash(Self.canonical(code))) AND used_at IS NULL"
             ) == 1
         }
+        try await environment.router.withTenantTransaction(tenant) { connection in
+            try await session.context.audit(
+                isValid ? "member.mfa_verified" : "member.mfa_failed", target: "user:\(user)", outcome: isValid ? "success" : "failure", on: connection
+            )
+        }
         guard isValid else { throw TenancyError.invalid(field: "code", "That code is not valid or was already used") }
         return try await Authenticator(environment: environment).rotate(session.token, email: session.member.email, markVerified: true)
     }
@@ -96,6 +102,7 @@ public struct MultiFactor: Sendable {
         try await environment.router.withTenantTransaction(session.context.tenantID) { connection in
             try await connection.execute("UPDATE users SET mfa_secret = NULL, mfa_pending_secret = NULL, mfa_last_step = NULL WHERE id = \(session.member.id)")
             try await connection.execute("DELETE FROM mfa_recovery_codes WHERE user_id = \(session.member.id)")
+            try await session.context.audit("member.mfa_disabled", target: "user:\(session.member.id)", on: connection)
         }
         return token
     }

@@ -117,11 +117,24 @@ public struct Operators: Sendable {
     /// Suspends a tenant: every session and API key of it stops working on the next request.
     public func suspend(_ session: OperatorSession, tenant: TenantID) async throws {
         guard try await environment.directory.setStatus(tenant, to: "suspended") else { throw TenancyError.notFound("No such tenant") }
+        try await audit(session, "tenant.suspended", tenant: tenant)
     }
 
     /// Reactivates a suspended tenant.
     public func reactivate(_ session: OperatorSession, tenant: TenantID) async throws {
         guard try await environment.directory.setStatus(tenant, to: "active") else { throw TenancyError.notFound("No such tenant") }
+        try await audit(session, "tenant.reactivated", tenant: tenant)
+    }
+
+    /// Records an operator action in the tenant's own audit trail.
+    private func audit(_ session: OperatorSession, _ action: String, tenant: TenantID, details: [String: String] = [:]) async throws {
+        try await environment.router.withTenantTransaction(tenant) { connection in
+            try await AuditLog.record(
+                AuditEvent(actor: .platformOperator(session.id), action: action, target: "tenant:\(tenant)", details: details),
+                tenant: tenant,
+                on: connection
+            )
+        }
     }
 
     /// Creates a tenant for a customer: the directory entry, its settings, and an owner invitation whose link the
@@ -164,6 +177,11 @@ public struct Operators: Sendable {
                     VALUES (\(tenant.rawValue), \(UUID()), 'invitation', \(email.normalized), \("Your Falaj organisation \(name) is ready"),
                             \("Set your password and sign in: \(baseURL)/invitations/\(token)"))
                     """
+                )
+                try await AuditLog.record(
+                    AuditEvent(actor: .platformOperator(session.id), action: "tenant.created", target: "tenant:\(tenant)", details: ["region": region, "plan": plan, "via": "operator"]),
+                    tenant: tenant,
+                    on: connection
                 )
             }
             try await environment.directory.activate(tenant, ownerEmailKey: nil)

@@ -59,6 +59,9 @@ public struct Roles: Sendable {
                     VALUES (\(context.tenantID.rawValue), \(key), \(name), \(permissions.sorted().map(\.rawValue)))
                     """
                 )
+                try await context.audit(
+                    "role.created", target: "role:\(key)", details: ["permissions": permissions.sorted().map(\.rawValue).joined(separator: " ")], on: connection
+                )
             }
         } catch let error as PostgresError where error.isUniqueViolation {
             throw TenancyError.invalid(field: "name", "A role with this name already exists")
@@ -77,6 +80,7 @@ public struct Roles: Sendable {
                 throw TenancyError.conflict("Members still hold this role; give them another role first")
             }
             try await connection.execute("DELETE FROM custom_roles WHERE key = \(key)")
+            try await context.audit("role.deleted", target: "role:\(key)", on: connection)
         }
     }
 }

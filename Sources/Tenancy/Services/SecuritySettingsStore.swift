@@ -72,6 +72,14 @@ public struct SecuritySettingsStore: Sendable {
                     allowed_email_domains = EXCLUDED.allowed_email_domains, updated_at = now()
                 """
             )
+            try await context.audit(
+                "security.settings_changed", target: "tenant:\(context.tenantID)",
+                details: [
+                    "session_idle_minutes": String(saved.sessionIdleMinutes), "session_absolute_hours": String(saved.sessionAbsoluteHours),
+                    "require_mfa_for_admins": String(saved.requireMFAForAdmins), "allowed_email_domains": domains.joined(separator: " "),
+                ],
+                on: connection
+            )
         }
         return saved
     }

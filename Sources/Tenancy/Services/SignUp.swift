@@ -93,6 +93,14 @@ public struct SignUp: Sendable {
                 try await Sessions.insert(
                     token: session, user: ownerID, isMFAVerified: true, clientAddress: clientAddress, userAgent: userAgent, on: connection
                 )
+                try await AuditLog.record(
+                    AuditEvent(
+                        actor: .user(ownerID), action: "tenant.created", target: "tenant:\(tenant)", sourceIP: clientAddress,
+                        details: ["region": form.region, "plan": form.plan, "via": "sign-up"]
+                    ),
+                    tenant: tenant,
+                    on: connection
+                )
             }
         } catch {
             try? await environment.directory.removeProvisioning(tenant)
