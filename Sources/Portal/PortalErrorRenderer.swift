@@ -1,5 +1,6 @@
 import HTTPTypes
 import Logging
+import Residency
 import Tenancy
 import WebServer
 
@@ -11,7 +12,8 @@ struct PortalErrorRenderer: ErrorRenderer {
     func response(for error: any Error, request: Request) -> Response {
         let description = ErrorDescription(error, request: request, logger: logger)
         if ErrorDescription.prefersJSON(request) {
-            let fieldErrors = (error as? TenancyError)?.fieldErrors ?? (error as? APIRequestError)?.fieldErrors ?? [:]
+            if let refusal = error as? PlacementRefusal { return Self.problemJSON(refusal, description: description, requestID: request.id) }
+            let fieldErrors = (error as? TenancyError)?.fieldErrors ?? (error as? APIRequestError)?.fieldErrors ?? (error as? ResidencyPolicyError)?.fields ?? [:]
             if !fieldErrors.isEmpty { return Self.problemJSON(description, fieldErrors: fieldErrors, requestID: request.id) }
             return description.problemJSON(requestID: request.id)
         }

@@ -44,6 +44,7 @@ public enum PortalRouter {
         OperatorPages.add(to: &routes, pages: pages)
         AuditPages.add(to: &routes, pages: pages)
         PrivacyPages.add(to: &routes, pages: pages)
+        ResidencyPages.add(to: &routes, pages: pages)
         AccountAPI.add(to: &routes, environment: environment)
         MembersAPI.add(to: &routes, environment: environment)
         InvitationsAPI.add(to: &routes, environment: environment)
@@ -52,6 +53,7 @@ public enum PortalRouter {
         SecuritySettingsAPI.add(to: &routes, environment: environment)
         AuditAPI.add(to: &routes, environment: environment)
         PrivacyAPI.add(to: &routes, environment: environment)
+        ResidencyAPI.add(to: &routes, environment: environment)
         OpenAPIAPI.add(to: &routes)
         routes.get("/static/**", access: .open, staticFiles.handler(mountDepth: 1))
         routes.get("/favicon.ico", access: .open) { request in try staticFiles.response(for: request, relativeSegments: ["favicon.svg"]) }

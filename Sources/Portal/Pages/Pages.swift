@@ -21,6 +21,7 @@ struct Pages: Sendable {
         ("API keys", "/app/keys", .keysManage),
         ("Security", "/app/security", .securityManage),
         ("Audit", "/app/audit", .auditRead),
+        ("Residency", "/app/residency", .tenantRead),
         ("Account", "/app/account", .tenantRead),
     ]
 
