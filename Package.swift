@@ -78,7 +78,7 @@ let package = Package(
         ),
 
         // MARK: Domain modules
-        .target(name: "Residency", dependencies: ["PostgresClient", "FalajCrypto"], swiftSettings: swiftSettings),
+        .target(name: "Residency", dependencies: ["PostgresClient", "FalajCrypto", "BlockingPool"], swiftSettings: swiftSettings),
         .target(
             name: "Tenancy",
             dependencies: ["Residency", "PostgresClient", "FalajCrypto", "BlockingPool"],
@@ -168,6 +168,7 @@ let package = Package(
         ),
         .testTarget(name: "PostgresClientTests", dependencies: ["PostgresClient", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "FalajCryptoTests", dependencies: ["FalajCrypto"], swiftSettings: swiftSettings),
+        .testTarget(name: "ResidencyTests", dependencies: ["Residency", "Tenancy", "PostgresClient", "FalajCrypto", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "TenancyTests", dependencies: ["Tenancy", "Residency", "PostgresClient", "FalajCrypto", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "PortalTests",
