@@ -59,6 +59,11 @@ public final class TenancyTestEnvironment: Sendable {
             for (index, database) in databases.enumerated() {
                 let owner = PostgresPool(configuration: database.configuration.withUser(roles.owner), maxConnections: 1, logger: logger)
                 _ = try await Migrator(migrations: index == 0 ? sets.directory : sets.cell, logger: logger).migrate(owner)
+                if index > 0 {
+                    // The cell's region, which audit rows record (`cell_identity`, migration cell/0001).
+                    let region = regions[index - 1].id
+                    try await owner.withConnection { try await $0.execute("INSERT INTO cell_identity (region_id) VALUES (\(region)) ON CONFLICT DO NOTHING") }
+                }
                 await owner.close()
                 let appConfiguration = database.configuration.withUser(roles.app)
                 app[index == 0 ? "directory" : regions[index - 1].id] = appConfiguration
