@@ -20,6 +20,7 @@ struct Pages: Sendable {
         ("Roles", "/app/roles", .membersRead),
         ("API keys", "/app/keys", .keysManage),
         ("Security", "/app/security", .securityManage),
+        ("Encryption", "/app/encryption", .securityManage),
         ("Account", "/app/account", .tenantRead),
     ]
 
