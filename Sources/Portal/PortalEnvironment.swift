@@ -1,4 +1,5 @@
 public import Logging
+public import Residency
 public import Tenancy
 public import WebServer
 
@@ -17,6 +18,8 @@ public struct PortalEnvironment: Sendable {
     public var logger: Logger
     /// Tenants, members, sessions, keys and operators.
     public var tenancy: TenancyServices
+    /// Tenants' data keys for the encryption page; nil when no key-encryption keys are configured.
+    public var keys: TenantKeys?
 
     /// Creates an environment.
     public init(
@@ -25,9 +28,11 @@ public struct PortalEnvironment: Sendable {
         metricsCollectors: [@Sendable (inout PrometheusText) -> Void],
         regions: @escaping @Sendable () async throws -> [RegionSummary],
         tenancy: TenancyServices,
+        keys: TenantKeys? = nil,
         logger: Logger
     ) {
         self.tenancy = tenancy
+        self.keys = keys
         self.publicDirectory = publicDirectory
         self.readiness = readiness
         self.metricsCollectors = metricsCollectors

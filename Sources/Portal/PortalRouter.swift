@@ -40,6 +40,7 @@ public enum PortalRouter {
         AccountPages.add(to: &routes, pages: pages)
         MemberPages.add(to: &routes, pages: pages)
         SettingsPages.add(to: &routes, pages: pages)
+        EncryptionPages.add(to: &routes, pages: pages)
         RolePages.add(to: &routes, pages: pages)
         OperatorPages.add(to: &routes, pages: pages)
         AuditPages.add(to: &routes, pages: pages)

@@ -43,6 +43,7 @@ final class PortalTestServer: Sendable {
                     }
                 },
                 tenancy: environment.services,
+                keys: TenantKeys(router: environment.router, keyrings: TenancyTestEnvironment.regions.map { RegionKeyring(region: $0.id, current: .generate()) }),
                 logger: logger
             )
             let (router, catalog) = try await PortalRouter.makeWithCatalog(environment: portal, metrics: HTTPMetrics())

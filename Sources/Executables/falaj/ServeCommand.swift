@@ -61,6 +61,16 @@ struct ServeCommand: AsyncParsableCommand {
             let tenancy = try await databases.tenancyServices(dataDirectory: dataDirectory, environment: environment, logger: logger)
             let demo = database.databaseURL == nil && environment["FALAJ_NO_DEMO"] == nil
                 ? try await DemoSeed.ensure(tenancy: tenancy, dataDirectory: dataDirectory, logger: logger) : nil
+            // Key-encryption keys per region: FALAJ_KEK_<REGION> or <data-dir>/keys/<region>.kek (created in development).
+            var keyrings: [RegionKeyring] = []
+            for region in tenancy.environment.router.regionIDs {
+                keyrings.append(
+                    try await RegionKeyring.load(
+                        region: region, dataDirectory: URL(fileURLWithPath: dataDirectory), environment: environment,
+                        isCreatingMissing: database.databaseURL == nil
+                    )
+                )
+            }
             let metrics = HTTPMetrics()
             let serverBox = ServerReference()
             let portalEnvironment = PortalEnvironment(
@@ -76,6 +86,7 @@ struct ServeCommand: AsyncParsableCommand {
                     }
                 },
                 tenancy: tenancy,
+                keys: TenantKeys(router: tenancy.environment.router, keyrings: keyrings),
                 logger: logger
             )
             let router = try await PortalRouter.make(environment: portalEnvironment, metrics: metrics)

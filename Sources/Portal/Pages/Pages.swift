@@ -22,6 +22,7 @@ struct Pages: Sendable {
         ("Security", "/app/security", .securityManage),
         ("Audit", "/app/audit", .auditRead),
         ("Residency", "/app/residency", .tenantRead),
+        ("Encryption", "/app/encryption", .securityManage),
         ("Account", "/app/account", .tenantRead),
     ]
 
