@@ -168,6 +168,15 @@ let package = Package(
         ),
         .testTarget(name: "PostgresClientTests", dependencies: ["PostgresClient", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "FalajCryptoTests", dependencies: ["FalajCrypto"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "HTTPClientTests",
+            dependencies: [
+                "HTTPClient", "WebServer", "FalajCrypto",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "TenancyTests", dependencies: ["Tenancy", "Residency", "PostgresClient", "FalajCrypto", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "PortalTests",
