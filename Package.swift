@@ -78,7 +78,7 @@ let package = Package(
         ),
 
         // MARK: Domain modules
-        .target(name: "Residency", dependencies: ["PostgresClient", "FalajCrypto"], swiftSettings: swiftSettings),
+        .target(name: "Residency", dependencies: ["PostgresClient", "FalajCrypto", "HTTPClient"], swiftSettings: swiftSettings),
         .target(
             name: "Tenancy",
             dependencies: ["Residency", "PostgresClient", "FalajCrypto", "BlockingPool"],
@@ -177,6 +177,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "S3BlobStoreTests", dependencies: ["Residency", "HTTPClient", "FalajCrypto"], swiftSettings: swiftSettings),
         .testTarget(name: "TenancyTests", dependencies: ["Tenancy", "Residency", "PostgresClient", "FalajCrypto", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "PortalTests",
