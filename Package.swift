@@ -81,7 +81,7 @@ let package = Package(
         .target(
             name: "Residency",
             dependencies: [
-                "PostgresClient", "FalajCrypto", "BlockingPool",
+                "PostgresClient", "FalajCrypto", "BlockingPool", "HTTPClient",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -180,6 +180,16 @@ let package = Package(
         ),
         .testTarget(name: "PostgresClientTests", dependencies: ["PostgresClient", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "FalajCryptoTests", dependencies: ["FalajCrypto"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "HTTPClientTests",
+            dependencies: [
+                "HTTPClient", "WebServer", "FalajCrypto",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "S3BlobStoreTests", dependencies: ["Residency", "HTTPClient", "FalajCrypto"], swiftSettings: swiftSettings),
         .testTarget(name: "ResidencyTests", dependencies: ["Residency", "Tenancy", "PostgresClient", "FalajCrypto", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "TenancyTests",
