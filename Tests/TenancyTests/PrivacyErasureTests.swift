@@ -66,7 +66,7 @@ struct InjectedFault: Error {}
                 )
             }
             #expect(intact)
-            #expect(theirs == 1 && erased == 1)
+            #expect(theirs >= 1 && erased == 1, "the erased person's audit rows keep their pseudonymous id")
             // The owner still signs in; the erased person is no longer listed.
             #expect(try await environment.services.members.list(owner.context).map(\.id) == [owner.context.actor.userID!])
         }

@@ -73,6 +73,7 @@ struct ServeCommand: AsyncParsableCommand {
             }
             let metrics = HTTPMetrics()
             let serverBox = ServerReference()
+            let tenantKeys = TenantKeys(router: tenancy.environment.router, keyrings: keyrings)
             let portalEnvironment = PortalEnvironment(
                 publicDirectory: publicDirectory,
                 readiness: { await databases.readiness() },
@@ -86,7 +87,7 @@ struct ServeCommand: AsyncParsableCommand {
                     }
                 },
                 tenancy: tenancy,
-                keys: TenantKeys(router: tenancy.environment.router, keyrings: keyrings),
+                keys: tenantKeys,
                 logger: logger
             )
             let router = try await PortalRouter.make(environment: portalEnvironment, metrics: metrics)
@@ -103,11 +104,10 @@ struct ServeCommand: AsyncParsableCommand {
             lines.append("Press Ctrl-C to stop.")
             // The announcement is a service so it prints only once the group handles SIGTERM/SIGINT: a supervisor that
             // stops the process right after reading the URL still gets a graceful shutdown.
-            // Data-subject requests and retention run in every replica (requests are claimed with SKIP LOCKED). Until the
-            // tenant key store is wired in, tenants have no data keys to shred; the step logs that it found none.
-            let shredder = ClosureKeyShredder { tenant in logger.notice("tenant erasure: no data-key store configured", metadata: ["tenant": "\(tenant)"]) }
+            // Data-subject requests and retention run in every replica (requests are claimed with SKIP LOCKED); tenant
+            // erasure destroys the tenant's data keys, which makes every blob of it unreadable.
             let privacyServices: [any Service] = [
-                DataSubjectRequestRunner(environment: tenancy.environment, shredder: shredder),
+                DataSubjectRequestRunner(environment: tenancy.environment, shredder: tenantKeys),
                 RetentionService(router: tenancy.environment.router, logger: logger),
             ]
             let group = ServiceGroup(services: [server, StartupAnnouncement(lines: lines)] + privacyServices, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)

@@ -23,6 +23,7 @@ struct Pages: Sendable {
         ("Audit", "/app/audit", .auditRead),
         ("Residency", "/app/residency", .tenantRead),
         ("Encryption", "/app/encryption", .securityManage),
+        ("Privacy", "/app/privacy", .membersManage),
         ("Account", "/app/account", .tenantRead),
     ]
 

@@ -183,3 +183,10 @@ public final class TenantKeys: Sendable {
         ).first
     }
 }
+
+extension TenantKeys: TenantKeyShredder {
+    /// Tenant erasure's shredding step: destroys every data key of `tenant`, audited as done by the system.
+    public func shred(_ tenant: TenantID) async throws {
+        _ = try await shred(tenant, actor: .system)
+    }
+}

@@ -4,8 +4,9 @@ import Residency
 
 extension DataSubjectRequestRunner {
     /// Tables of a tenant that erasure keeps: the audit chain (append-only, pseudonymous, and the proof that the
-    /// erasure happened) and the request rows (the erasure's own record; other requests are deleted).
-    static let keptTables: Set<String> = ["audit_events", "audit_chain_heads", "data_subject_requests"]
+    /// erasure happened), the request rows (the erasure's own record; other requests are deleted) and the data-key
+    /// rows, which the shredding step empties of key material and keeps as the record of when the data was erased.
+    static let keptTables: Set<String> = ["audit_events", "audit_chain_heads", "data_subject_requests", "tenant_data_keys"]
 
     /// Tenant tables in deletion order (rows that reference others first). Tables created later that are not listed
     /// are found through `information_schema` and deleted after these, in name order.
