@@ -14,6 +14,7 @@ import Testing
             let fixtures = TenancyFixtures(services: environment.services)
             // Two tenants in the same cell, each with rows in every tenant-owned table.
             var tenants: [SignedInSession] = []
+            let keys = TenantKeys(router: environment.router, keyrings: TenancyTestEnvironment.regions.map { RegionKeyring(region: $0.id, current: .generate()) })
             for name in ["Alpha", "Beta"] {
                 let owner = try await fixtures.tenant(name, region: "eu-west-1", plan: "enterprise")
                 _ = try await fixtures.member(of: owner, role: "viewer")
@@ -23,8 +24,18 @@ import Testing
                 let enrolment = try await environment.services.multiFactor.beginEnrolment(owner)
                 let secret = try Base32.decode(enrolment.secret)
                 _ = try await environment.services.multiFactor.confirmEnrolment(owner, code: TOTP(secret: secret).code(at: Date()))
+                // Residency and privacy tables: a data key, a retention policy, an export request and its sealed export.
+                _ = try await keys.rotate(owner.context.tenantID, actor: .system)
+                try await environment.router.withTenantTransaction(owner.context.tenantID) { connection in
+                    try await RetentionPolicies.set(.outbox, days: 30, tenant: owner.context.tenantID, on: connection)
+                }
+                let session = try await fixtures.session(
+                    try await environment.services.authenticator.login(email: owner.member.email, password: TenancyFixtures.password, clientAddress: "1", userAgent: "").token
+                )
+                _ = try await environment.services.dataSubjectRequests.requestExport(owner.context, subject: session.member.id)
                 tenants.append(owner)
             }
+            #expect(await environment.privacyRunner().runOnce() == 2)
             let (alpha, beta) = (tenants[0].context.tenantID, tenants[1].context.tenantID)
 
             let tables = try await environment.asSuperuser(region: "eu-west-1") { connection in
