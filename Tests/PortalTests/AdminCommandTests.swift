@@ -52,4 +52,20 @@ import Testing
         )
         #expect(weak.status != 0 && weak.output.contains("at least 10 characters"))
     }
+
+    @Test func keysRewrapUsesTheRegionsCurrentKEKAndRefusesUnknownRegions() async throws {
+        let falaj = try await FalajProcess()
+        defer { falaj.stop() }
+        let old = try String(contentsOfFile: falaj.dataDirectory + "/keys/me-central-1.kek", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let fresh = Data((0..<32).map { _ in UInt8.random(in: 0...255) }).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        let arguments = ["admin", "keys", "rewrap", "--region", "me-central-1", "--data-dir", falaj.dataDirectory, "--log-level", "error"]
+        let rewrapped = try await runCommand(FalajProcess.binary, arguments, environment: ["FALAJ_KEK_ME_CENTRAL_1": "\(fresh),\(old)"], timeout: .seconds(120))
+        #expect(rewrapped.status == 0, "\(rewrapped.output)")
+        #expect(rewrapped.output.contains("Re-wrapped") && rewrapped.output.contains("region me-central-1"))
+        let unknown = try await runCommand(
+            FalajProcess.binary, ["admin", "keys", "rewrap", "--region", "mars-1", "--data-dir", falaj.dataDirectory, "--log-level", "error"], timeout: .seconds(120)
+        )
+        #expect(unknown.status != 0 && unknown.output.contains("no cell for region"))
+    }
 }
