@@ -54,6 +54,7 @@ public enum PortalRouter {
         SecuritySettingsAPI.add(to: &routes, environment: environment)
         AuditAPI.add(to: &routes, environment: environment)
         PrivacyAPI.add(to: &routes, environment: environment)
+        RetentionAPI.add(to: &routes, environment: environment)
         ResidencyAPI.add(to: &routes, environment: environment)
         OpenAPIAPI.add(to: &routes)
         routes.get("/static/**", access: .open, staticFiles.handler(mountDepth: 1))

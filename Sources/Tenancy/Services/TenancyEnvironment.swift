@@ -43,6 +43,8 @@ public struct TenancyServices: Sendable {
     public var apiKeys: APIKeys { APIKeys(environment: environment) }
     /// Per-tenant security settings.
     public var security: SecuritySettingsStore { SecuritySettingsStore(environment: environment) }
+    /// Retention policies per data category.
+    public var retention: RetentionSettings { RetentionSettings(environment: environment) }
     /// The tenant's audit trail.
     public var audit: AuditTrail { AuditTrail(environment: environment) }
     /// Operator accounts and the tenant console.
