@@ -62,18 +62,6 @@ enum ResidencyAPI {
     }
 }
 
-extension RequestContext {
-    /// The actor as the audit trail records it (ids only).
-    var auditActor: AuditActor {
-        switch actor {
-        case .user(let id): .user(id)
-        case .apiKey(let id, _): .apiKey(id)
-        case .operator(let id): .platformOperator(id)
-        case .system: .system
-        }
-    }
-}
-
 /// A residency policy on the wire, with the home region's facts and the plain-language statement.
 struct ResidencyJSON: Encodable {
     struct RegionJSON: Encodable {

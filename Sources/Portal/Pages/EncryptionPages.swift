@@ -18,7 +18,7 @@ enum EncryptionPages {
             let context = try request.requireContext()
             guard let keys = pages.environment.keys else { return try await page(request, pages: pages, [:], status: .serviceUnavailable) }
             do {
-                try await keys.rotate(context.tenantID, actor: auditActor(context.actor), requestID: context.requestID, sourceIP: context.clientAddress)
+                try await keys.rotate(context.tenantID, actor: context.auditActor, requestID: context.requestID, sourceIP: context.clientAddress)
                 return Pages.redirect("/app/encryption?rotated=1")
             } catch let error as BlobStoreError {
                 return try await page(request, pages: pages, ["formError": error.description], status: .conflict)
@@ -43,13 +43,4 @@ enum EncryptionPages {
         return await pages.render("encryption", request, title: "Encryption", Pages.merge(view, extra), status: status)
     }
 
-    /// The audit trail's view of who acted.
-    private static func auditActor(_ actor: Actor) -> AuditActor {
-        switch actor {
-        case .user(let id): .user(id)
-        case .apiKey(let id, _): .apiKey(id)
-        case .operator(let id): .platformOperator(id)
-        case .system: .system
-        }
-    }
 }

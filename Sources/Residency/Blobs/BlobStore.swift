@@ -66,3 +66,26 @@ public enum BlobStoreError: Error, Sendable, Equatable, CustomStringConvertible 
         }
     }
 }
+
+/// The key rule every ``BlobStore`` enforces: a relative path of `[a-z0-9._-]` segments joined by `/`, no segment
+/// empty or starting with `.` (so `.`, `..` and a store's own temporary names can never be named).
+public enum BlobKey {
+    /// Whether `key` follows the rule and is at most `maximumBytes` long (default 1024).
+    public static func isValid(_ key: String, maximumBytes: Int = 1024) -> Bool {
+        guard !key.isEmpty, key.utf8.count <= maximumBytes, key.utf8.allSatisfy(isAllowedByte) else { return false }
+        return key.split(separator: "/", omittingEmptySubsequences: false).allSatisfy { segment in
+            !segment.isEmpty && !segment.hasPrefix(".") && segment.utf8.count <= 255
+        }
+    }
+
+    /// `a-z`, `0-9`, `-`, `_`, `.` and `/`.
+    public static func isAllowedByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+            UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "/"):
+            true
+        default:
+            false
+        }
+    }
+}

@@ -2,18 +2,8 @@ import FalajCrypto
 import Foundation
 
 extension FileBlobStore {
-    /// True for a relative path of `[a-z0-9._-]` segments joined by `/`, where no segment is empty or starts with
-    /// `.` (so `..`, `.` and the store's own `.tmp` can never be named).
-    public static func isValidKey(_ key: String) -> Bool {
-        guard !key.isEmpty, key.utf8.count <= 1024 else { return false }
-        let isAllowed = key.utf8.allSatisfy { byte in
-            (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x30 && byte <= 0x39) || byte == 0x2D || byte == 0x5F || byte == 0x2E || byte == 0x2F
-        }
-        guard isAllowed else { return false }
-        return key.split(separator: "/", omittingEmptySubsequences: false).allSatisfy { segment in
-            !segment.isEmpty && !segment.hasPrefix(".") && segment.utf8.count <= 255
-        }
-    }
+    /// Whether `key` follows ``BlobKey`` (so `..`, `.` and the store's own `.tmp` can never be named).
+    public static func isValidKey(_ key: String) -> Bool { BlobKey.isValid(key) }
 
     /// The file path for `key`.
     /// - Throws: ``BlobStoreError/invalidKey(_:)`` for a key that ``isValidKey(_:)`` refuses.

@@ -1,9 +1,9 @@
 import PostgresClient
-import Residency
+public import Residency
 
 extension Actor {
-    /// The pseudonymous actor the audit trail records.
-    var auditActor: AuditActor {
+    /// The pseudonymous actor the audit trail records (ids only).
+    public var auditActor: AuditActor {
         switch self {
         case .user(let id): .user(id)
         case .apiKey(let id, _): .apiKey(id)
@@ -14,6 +14,9 @@ extension Actor {
 }
 
 extension RequestContext {
+    /// The actor as the audit trail records it (ids only).
+    public var auditActor: AuditActor { actor.auditActor }
+
     /// Appends an audit event for this request's tenant and actor, on a connection inside the tenant transaction
     /// that makes the change (both commit or neither).
     nonisolated(nonsending) func audit(

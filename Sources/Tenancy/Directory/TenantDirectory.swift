@@ -1,3 +1,4 @@
+import FalajCrypto
 import Foundation
 import PostgresClient
 public import Residency
@@ -52,6 +53,17 @@ public struct TenantDirectory: Sendable {
                 "SELECT 1 FROM tenants WHERE slug = \(slug) AND NOT (status = 'provisioning' AND created_at < now() - interval '10 minutes')"
             ).isEmpty
         }
+    }
+
+    /// The organisation's slug, or the slug with a short random suffix when it is taken.
+    func availableSlug(for organisation: String) async throws -> String {
+        let base = Slug.make(from: organisation)
+        if try await !isSlugTaken(base) { return base }
+        for _ in 0..<5 {
+            let candidate = String(base.prefix(33)) + "-" + Hex.encode(SecureRandom.bytes(count: 3))
+            if try await !isSlugTaken(candidate) { return candidate }
+        }
+        throw TenancyError.conflict("Could not find a free name for this organisation; try a slightly different name")
     }
 
     /// Inserts a `provisioning` tenant. A stale provisioning row holding the same slug (a sign-up that died half-way)

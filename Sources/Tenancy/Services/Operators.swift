@@ -156,8 +156,7 @@ public struct Operators: Sendable {
         if !["free", "team", "enterprise"].contains(plan) { errors["plan"] = "Choose the free, team or enterprise plan" }
         guard errors.isEmpty, let email else { throw TenancyError.invalidFields(errors) }
         let tenant = TenantID.generate()
-        var slug = Slug.make(from: name)
-        if try await environment.directory.isSlugTaken(slug) { slug = String(slug.prefix(33)) + "-" + Hex.encode(SecureRandom.bytes(count: 3)) }
+        let slug = try await environment.directory.availableSlug(for: name)
         try await environment.directory.insertProvisioning(id: tenant, slug: slug, displayName: name, region: region, plan: plan)
         environment.router.remember(tenant, homeRegion: region)
         let token = TenantToken.generate(for: tenant)

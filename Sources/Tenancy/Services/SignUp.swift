@@ -73,7 +73,7 @@ public struct SignUp: Sendable {
 
         let passwordHash = try await Argon2id.hash(password: form.password)
         let tenant = TenantID.generate()
-        let slug = try await availableSlug(for: organisation)
+        let slug = try await environment.directory.availableSlug(for: organisation)
         try await environment.directory.insertProvisioning(id: tenant, slug: slug, displayName: organisation, region: form.region, plan: form.plan)
         environment.router.remember(tenant, homeRegion: form.region)
         let ownerID = UUID()
@@ -123,14 +123,4 @@ public struct SignUp: Sendable {
         return SignUpResult(tenant: summary, ownerID: ownerID, session: session)
     }
 
-    /// The organisation's slug, or the slug with a short random suffix when it is taken.
-    private func availableSlug(for organisation: String) async throws -> String {
-        let base = Slug.make(from: organisation)
-        if try await !environment.directory.isSlugTaken(base) { return base }
-        for _ in 0..<5 {
-            let candidate = String(base.prefix(33)) + "-" + Hex.encode(SecureRandom.bytes(count: 3))
-            if try await !environment.directory.isSlugTaken(candidate) { return candidate }
-        }
-        throw TenancyError.conflict("Could not find a free name for this organisation; try a slightly different name")
-    }
 }

@@ -121,7 +121,7 @@ public struct S3BlobStore: BlobStore {
     }
 
     public func list(prefix: String) async throws -> [String] {
-        guard prefix.isEmpty || prefix.utf8.allSatisfy(Self.isKeyByte) else { throw BlobStoreError.invalidKey(prefix) }
+        guard prefix.isEmpty || prefix.utf8.allSatisfy(BlobKey.isAllowedByte) else { throw BlobStoreError.invalidKey(prefix) }
         do {
             var keys: [String] = []
             var token: String?
@@ -169,25 +169,9 @@ public struct S3BlobStore: BlobStore {
         }
     }
 
-    /// Keys as ``BlobStore`` defines them: lower-case letters, digits, `-`, `_`, `.`, `/`; no empty, `.` or `..`
-    /// segment; at most 1024 bytes (S3's limit, less room for the temporary suffix).
+    /// Keys as ``BlobKey`` defines them, at most 960 bytes (S3's 1024 less room for the temporary prefix and suffix).
     static func validate(key: String) throws(BlobStoreError) {
-        let segments = key.split(separator: "/", omittingEmptySubsequences: false)
-        guard !key.isEmpty, key.utf8.count <= 960, key.utf8.allSatisfy(isKeyByte),
-            segments.allSatisfy({ !$0.isEmpty && $0 != "." && $0 != ".." })
-        else {
-            throw .invalidKey(key)
-        }
-    }
-
-    private static func isKeyByte(_ byte: UInt8) -> Bool {
-        switch byte {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-            UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "/"):
-            true
-        default:
-            false
-        }
+        guard BlobKey.isValid(key, maximumBytes: 960) else { throw .invalidKey(key) }
     }
 
     /// Blob errors and caller errors (a failing source or sink) pass through; HTTP failures become `.backend`.
