@@ -101,7 +101,7 @@ let package = Package(
         .target(name: "AgentProtocol", path: "Sources/ComputeAgents/AgentProtocol", swiftSettings: swiftSettings),
         .target(
             name: "ComputeAgents",
-            dependencies: ["AgentProtocol", "Residency", "Tenancy"],
+            dependencies: ["AgentProtocol", "Residency", "Tenancy", "PostgresClient", "FalajCrypto", "BlockingPool", .product(name: "Logging", package: "swift-log"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
             path: "Sources/ComputeAgents/ControlPlane",
             swiftSettings: swiftSettings
         ),

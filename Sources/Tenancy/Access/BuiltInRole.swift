@@ -18,13 +18,13 @@ public enum BuiltInRole: String, CaseIterable, Sendable, Codable {
 
     /// The permissions the role grants: the single permission table.
     public var permissions: Set<Permission> {
-        let readML: Set<Permission> = [.tenantRead, .membersRead, .dataRead, .modelsRead, .deploymentsRead]
+        let readML: Set<Permission> = [.tenantRead, .membersRead, .dataRead, .modelsRead, .deploymentsRead, .jobsRead]
         switch self {
         case .owner: return Set(Permission.allCases)
         case .admin: return Set(Permission.allCases).subtracting([.billingManage])
         case .mlEngineer:
-            return readML.union([.keysManage, .dataWrite, .modelsWrite, .modelsPromote, .deploymentsWrite, .predict])
-        case .dataScientist: return readML.union([.keysManage, .dataWrite, .modelsWrite, .predict])
+            return readML.union([.keysManage, .dataWrite, .modelsWrite, .modelsPromote, .deploymentsWrite, .predict, .jobsWrite])
+        case .dataScientist: return readML.union([.keysManage, .dataWrite, .modelsWrite, .predict, .jobsWrite])
         case .viewer: return readML
         case .auditor: return readML.union([.auditRead])
         case .billing: return [.tenantRead, .billingRead, .billingManage]

@@ -37,6 +37,12 @@ public enum Permission: String, CaseIterable, Sendable, Codable, Comparable {
     case deploymentsWrite = "deployments.write"
     /// Call a deployment's prediction endpoint.
     case predict = "predict"
+    /// See compute jobs, their logs, metrics and artifacts.
+    case jobsRead = "jobs.read"
+    /// Submit and cancel compute jobs.
+    case jobsWrite = "jobs.write"
+    /// Enrol, drain and revoke compute nodes dedicated to the organisation, and manage their join tokens.
+    case nodesManage = "nodes.manage"
 
     /// Orders by name, for stable display.
     public static func < (lhs: Permission, rhs: Permission) -> Bool { lhs.rawValue < rhs.rawValue }
@@ -61,6 +67,9 @@ public enum Permission: String, CaseIterable, Sendable, Codable, Comparable {
         case .deploymentsRead: "Read deployments"
         case .deploymentsWrite: "Change deployments"
         case .predict: "Call prediction endpoints"
+        case .jobsRead: "See compute jobs and their logs"
+        case .jobsWrite: "Submit and cancel compute jobs"
+        case .nodesManage: "Manage the organisation's dedicated compute nodes"
         }
     }
 
