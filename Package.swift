@@ -201,6 +201,14 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "ComputeAgentsTests",
+            dependencies: [
+                "ComputeAgents", "AgentProtocol", "Tenancy", "Residency", "PostgresClient", "FalajCrypto", "TestSupport",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "PortalTests",
             dependencies: ["Portal", "Tenancy", "Residency", "PostgresClient", "WebServer", "TestSupport", .product(name: "HTTPTypes", package: "swift-http-types")],
             swiftSettings: swiftSettings
