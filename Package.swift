@@ -121,7 +121,7 @@ let package = Package(
         .target(
             name: "Portal",
             dependencies: [
-                "WebServer", "Tenancy", "Residency", "Billing", "ComputeAgents", "Platform", "PostgresClient", "BlockingPool", "FalajCrypto",
+                "WebServer", "Tenancy", "Residency", "Billing", "ComputeAgents", "AgentProtocol", "Platform", "PostgresClient", "BlockingPool", "FalajCrypto",
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -210,7 +210,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PortalTests",
-            dependencies: ["Portal", "Tenancy", "Residency", "PostgresClient", "WebServer", "TestSupport", .product(name: "HTTPTypes", package: "swift-http-types")],
+            dependencies: ["Portal", "ComputeAgents", "AgentProtocol", "Tenancy", "Residency", "PostgresClient", "WebServer", "TestSupport", .product(name: "HTTPTypes", package: "swift-http-types")],
             swiftSettings: swiftSettings
         ),
     ]

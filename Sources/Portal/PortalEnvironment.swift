@@ -1,3 +1,4 @@
+public import ComputeAgents
 public import Logging
 public import Residency
 public import Tenancy
@@ -20,6 +21,8 @@ public struct PortalEnvironment: Sendable {
     public var tenancy: TenancyServices
     /// Tenants' data keys for the encryption page; nil when no key-encryption keys are configured.
     public var keys: TenantKeys?
+    /// Compute agents and jobs; nil in a portal without them (the agent API then answers 503).
+    public var computeAgents: ComputeAgentsServices?
 
     /// Creates an environment.
     public init(
@@ -29,9 +32,11 @@ public struct PortalEnvironment: Sendable {
         regions: @escaping @Sendable () async throws -> [RegionSummary],
         tenancy: TenancyServices,
         keys: TenantKeys? = nil,
+        computeAgents: ComputeAgentsServices? = nil,
         logger: Logger
     ) {
         self.tenancy = tenancy
+        self.computeAgents = computeAgents
         self.keys = keys
         self.publicDirectory = publicDirectory
         self.readiness = readiness

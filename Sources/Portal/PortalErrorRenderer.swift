@@ -1,3 +1,4 @@
+import ComputeAgents
 import HTTPTypes
 import Logging
 import Residency
@@ -13,7 +14,11 @@ struct PortalErrorRenderer: ErrorRenderer {
         let description = ErrorDescription(error, request: request, logger: logger)
         if ErrorDescription.prefersJSON(request) {
             if let refusal = error as? PlacementRefusal { return Self.problemJSON(refusal, description: description, requestID: request.id) }
-            let fieldErrors = (error as? TenancyError)?.fieldErrors ?? (error as? APIRequestError)?.fieldErrors ?? (error as? ResidencyPolicyError)?.fields ?? [:]
+            if case .placementRefused(let refusal) = error as? ComputeAgentsError {
+                return Self.problemJSON(refusal, description: description, requestID: request.id)
+            }
+            let fieldErrors = (error as? TenancyError)?.fieldErrors ?? (error as? APIRequestError)?.fieldErrors ?? (error as? ResidencyPolicyError)?.fields
+                ?? (error as? ComputeAgentsError)?.fieldErrors ?? [:]
             if !fieldErrors.isEmpty { return Self.problemJSON(description, fieldErrors: fieldErrors, requestID: request.id) }
             return description.problemJSON(requestID: request.id)
         }

@@ -20,7 +20,10 @@ public enum PortalRouter {
         var routes = PortalRoutes()
         routes.builder.use(SecurityHeaders())
         routes.builder.use(
-            AccessMiddleware(catalog: routes.catalog, tenancy: environment.tenancy, csrf: CSRFTokens(key: environment.tenancy.environment.secrets.csrfKey))
+            AccessMiddleware(
+                catalog: routes.catalog, tenancy: environment.tenancy, csrf: CSRFTokens(key: environment.tenancy.environment.secrets.csrfKey),
+                computeAgents: environment.computeAgents
+            )
         )
 
         routes.get("/", access: .anyone) { _ in
@@ -57,6 +60,7 @@ public enum PortalRouter {
         RetentionAPI.add(to: &routes, environment: environment)
         ResidencyAPI.add(to: &routes, environment: environment)
         OpenAPIAPI.add(to: &routes)
+        AgentAPI.add(to: &routes, environment: environment)
         routes.get("/static/**", access: .open, staticFiles.handler(mountDepth: 1))
         routes.get("/favicon.ico", access: .open) { request in try staticFiles.response(for: request, relativeSegments: ["favicon.svg"]) }
 

@@ -1,3 +1,4 @@
+import ComputeAgents
 import Foundation
 import Logging
 @testable import Portal
@@ -33,6 +34,16 @@ final class PortalTestServer: Sendable {
             let logger = Logger(label: "falaj.portal.test")
             let publicDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
                 .deletingLastPathComponent().appendingPathComponent("Public").path
+            let keys = TenantKeys(router: environment.router, keyrings: TenancyTestEnvironment.regions.map { RegionKeyring(region: $0.id, current: .generate()) })
+            let blobRoot = FileManager.default.temporaryDirectory.appendingPathComponent("falaj-portal-blobs-\(UUID().uuidString)")
+            let stores = Dictionary(uniqueKeysWithValues: TenancyTestEnvironment.regions.map {
+                ($0.id, FileBlobStore(root: blobRoot.appendingPathComponent($0.id)) as any BlobStore)
+            })
+            var agentsConfiguration = ComputeAgentsConfiguration(publicURL: "http://127.0.0.1")
+            agentsConfiguration.maximumLeaseWaitSeconds = 2
+            let computeAgents = ComputeAgentsServices(
+                router: environment.router, blobs: TenantBlobs(keys: keys, stores: stores), configuration: agentsConfiguration, logger: logger
+            )
             let portal = PortalEnvironment(
                 publicDirectory: publicDirectory,
                 readiness: { [] },
@@ -43,7 +54,8 @@ final class PortalTestServer: Sendable {
                     }
                 },
                 tenancy: environment.services,
-                keys: TenantKeys(router: environment.router, keyrings: TenancyTestEnvironment.regions.map { RegionKeyring(region: $0.id, current: .generate()) }),
+                keys: keys,
+                computeAgents: computeAgents,
                 logger: logger
             )
             let (router, catalog) = try await PortalRouter.makeWithCatalog(environment: portal, metrics: HTTPMetrics())

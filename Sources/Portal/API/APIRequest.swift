@@ -27,16 +27,16 @@ extension Request {
     /// Decodes the body as `T` after checking `Content-Type: application/json` and the size limit.
     /// - Throws: ``APIRequestError`` 415 for another content type, 400 naming the field for bad JSON, wrong types
     ///   and missing fields; ``HTTPError`` 413 when the body exceeds ``APIBody/maximumSize``.
-    func decodeJSON<T: Decodable>(_ type: T.Type = T.self) async throws -> T {
+    func decodeJSON<T: Decodable>(_ type: T.Type = T.self, decoder: JSONDecoder = JSONDecoder(), maximumSize: Int = APIBody.maximumSize) async throws -> T {
         let contentType = (headerFields[.contentType] ?? "").split(separator: ";").first.map {
             $0.trimmingCharacters(in: .whitespaces).lowercased()
         }
         guard contentType == "application/json" else {
             throw APIRequestError(status: .unsupportedMediaType, publicMessage: "Send the body as JSON with 'Content-Type: application/json'")
         }
-        let bytes = try await body.collect(upTo: APIBody.maximumSize)
+        let bytes = try await body.collect(upTo: maximumSize)
         do {
-            return try JSONDecoder().decode(T.self, from: Data(bytes))
+            return try decoder.decode(T.self, from: Data(bytes))
         } catch let error as DecodingError {
             throw APIRequestError.describing(error)
         }

@@ -71,9 +71,9 @@ enum OpenAPIDocument {
         case .permission(let permission):
             operation["security"] = [["bearer": []]]
             operation["x-falaj-permission"] = .string(permission.rawValue)
-        case .signedIn, .platformOperator:
+        case .signedIn, .platformOperator, .agent, .jobToken:
             operation["security"] = [["bearer": []]]
-        case .anyone, .open:
+        case .anyone, .open, .agentEnrolment:
             operation["security"] = []
         }
         if documentation.isMemberSessionOnly { operation["x-falaj-member-session-only"] = true }

@@ -1,3 +1,4 @@
+import ComputeAgents
 import FalajCrypto
 import Foundation
 import HTTPTypes
@@ -14,6 +15,8 @@ struct AccessMiddleware: Middleware {
     let catalog: RouteCatalog
     let tenancy: TenancyServices
     let csrf: CSRFTokens
+    /// Authenticates agents and job tokens on `/agent/` paths; nil → those paths answer 503.
+    let computeAgents: ComputeAgentsServices?
 
     func handle(_ request: Request, next: RequestHandler) async throws -> Response {
         guard let pattern = request.routePattern, let entry = catalog.entry(method: request.method, pattern: pattern) else {
@@ -21,6 +24,7 @@ struct AccessMiddleware: Middleware {
         }
         if entry.access == .open { return try await next(request) }
         if request.path.hasPrefix("/api/") { return try await handleAPI(request, access: entry.access, next: next) }
+        if request.path.hasPrefix("/agent/") { return try await handleAgent(request, access: entry.access, next: next) }
         return try await handlePage(request, access: entry.access, next: next)
     }
 
@@ -37,6 +41,7 @@ struct AccessMiddleware: Middleware {
         switch access {
         case .permission(let permission): try context.require(permission)
         case .platformOperator: throw HTTPError(.forbidden, "This endpoint is for platform operators")
+        case .agentEnrolment, .agent, .jobToken: throw HTTPError(.forbidden, "This endpoint is for compute agents")
         case .open, .anyone, .signedIn: break
         }
         var request = request
@@ -84,6 +89,7 @@ struct AccessMiddleware: Middleware {
 
         switch access {
         case .open, .anyone, .platformOperator: break
+        case .agentEnrolment, .agent, .jobToken: throw HTTPError(.forbidden, "This endpoint is for compute agents")
         case .signedIn:
             guard case .member = request.principal else { return Self.signInRedirect(request) }
         case .permission(let permission):
@@ -97,6 +103,36 @@ struct AccessMiddleware: Middleware {
         var response = try await next(request)
         if let issuedCookie { Cookies.set(Cookies.make(Cookies.csrf, issuedCookie, request: request), on: &response) }
         return response
+    }
+
+    /// `/agent/` paths: the agent credential or a job-scoped token as a bearer; no cookies, so no CSRF. A job token
+    /// only opens the paths of its own job (`/agent/v1/jobs/<its id>/…`).
+    private func handleAgent(_ request: Request, access: RouteAccess, next: RequestHandler) async throws -> Response {
+        guard let computeAgents else { throw HTTPError(.serviceUnavailable, "Compute agents are not enabled on this server") }
+        if access == .agentEnrolment { return try await next(request) }
+        let challenge: HTTPFields = [.wwwAuthenticate: "Bearer realm=\"falaj-agent\""]
+        guard let header = request.headerFields[.authorization], header.lowercased().hasPrefix("bearer ") else {
+            throw HTTPError(.unauthorized, "Send the agent credential or job token as 'Authorization: Bearer …'", headerFields: challenge)
+        }
+        let bearer = String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)
+        var request = request
+        switch access {
+        case .agent:
+            guard let agent = try await computeAgents.registry.authenticate(bearer) else {
+                throw HTTPError(.unauthorized, "The agent credential is not valid: unknown, expired, or the agent was revoked", headerFields: challenge)
+            }
+            request.attributes[PrincipalKey.self] = .agent(agent)
+        case .jobToken:
+            guard let scope = try await computeAgents.dispatcher.authenticateJob(bearer),
+                request.parameters["job"].flatMap(UUID.init(uuidString:)) == scope.jobID
+            else {
+                throw HTTPError(.unauthorized, "The job token is not valid for this job: unknown, or its lease has ended", headerFields: challenge)
+            }
+            request.attributes[PrincipalKey.self] = .job(scope)
+        default:
+            throw HTTPError(.forbidden, "This endpoint is not for compute agents")
+        }
+        return try await next(request)
     }
 
     /// 303 See Other to `location`.

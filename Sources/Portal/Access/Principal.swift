@@ -1,3 +1,4 @@
+import ComputeAgents
 import HTTPTypes
 import Tenancy
 import WebServer
@@ -12,13 +13,17 @@ enum Principal: Sendable {
     case apiClient(RequestContext)
     /// A platform operator, with the cookie token (for sign-out and CSRF).
     case platformOperator(OperatorSession, token: String)
+    /// An enrolled compute agent.
+    case agent(AgentIdentity)
+    /// A job attempt holding its job-scoped token.
+    case job(JobTokenScope)
 
     /// The tenant request context, for members and API clients.
     var context: RequestContext? {
         switch self {
         case .member(let session): session.context
         case .apiClient(let context): context
-        case .anonymous, .platformOperator: nil
+        case .anonymous, .platformOperator, .agent, .job: nil
         }
     }
 }

@@ -16,6 +16,12 @@ enum RouteAccess: Sendable, Equatable {
     case permission(Permission)
     /// A signed-in platform operator.
     case platformOperator
+    /// A node enrolling itself: the join token in the body is checked by the handler (`/agent/` paths only).
+    case agentEnrolment
+    /// An enrolled agent with its credential as `Authorization: Bearer fag_…` (`/agent/` paths only).
+    case agent
+    /// A job attempt with its job-scoped token as `Authorization: Bearer fjt…`, for that job's path only.
+    case jobToken
 
     /// The permission, when the access needs one.
     var permission: Permission? {

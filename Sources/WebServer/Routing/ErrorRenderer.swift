@@ -36,7 +36,7 @@ public struct ErrorDescription: Sendable {
 
     /// Whether the client should get JSON: API paths, or an `Accept` that prefers JSON over HTML.
     public static func prefersJSON(_ request: Request) -> Bool {
-        if request.path.hasPrefix("/api/") || request.path.hasPrefix("/v1/") { return true }
+        if request.path.hasPrefix("/api/") || request.path.hasPrefix("/v1/") || request.path.hasPrefix("/agent/") { return true }
         let accept = request.headerFields[.accept] ?? ""
         return accept.contains("json") && !accept.contains("text/html")
     }
