@@ -59,6 +59,8 @@ public enum PortalRouter {
         PrivacyAPI.add(to: &routes, environment: environment)
         RetentionAPI.add(to: &routes, environment: environment)
         ResidencyAPI.add(to: &routes, environment: environment)
+        JobsAPI.add(to: &routes, environment: environment)
+        NodesAPI.add(to: &routes, environment: environment)
         OpenAPIAPI.add(to: &routes)
         AgentAPI.add(to: &routes, environment: environment)
         routes.get("/static/**", access: .open, staticFiles.handler(mountDepth: 1))
