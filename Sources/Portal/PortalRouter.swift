@@ -49,6 +49,7 @@ public enum PortalRouter {
         AuditPages.add(to: &routes, pages: pages)
         PrivacyPages.add(to: &routes, pages: pages)
         ResidencyPages.add(to: &routes, pages: pages)
+        JobPages.add(to: &routes, pages: pages)
         AccountAPI.add(to: &routes, environment: environment)
         MembersAPI.add(to: &routes, environment: environment)
         InvitationsAPI.add(to: &routes, environment: environment)

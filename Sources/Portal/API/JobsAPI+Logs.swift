@@ -28,7 +28,8 @@ enum JobLogStream {
     static func response(_ request: Request, job id: UUID, jobs: JobQueue, context: RequestContext) async throws -> Response {
         let accept = request.headerFields[.accept] ?? ""
         if accept.contains("text/event-stream") {
-            let start = request.headerFields[HTTPField.Name("Last-Event-ID")!].flatMap(position(from:))
+            // A reconnecting EventSource sends Last-Event-ID; the job page starts after the log it rendered (`?after=`).
+            let start = (request.headerFields[HTTPField.Name("Last-Event-ID")!] ?? request.query("after")).flatMap(position(from:))
             let state = try await jobs.detail(id, context: context).summary.state
             return live(id, jobs: jobs, context: context, after: start, isInitiallyFinal: state.isFinal)
         }

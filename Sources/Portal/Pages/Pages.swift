@@ -24,6 +24,8 @@ struct Pages: Sendable {
         ("Residency", "/app/residency", .tenantRead),
         ("Encryption", "/app/encryption", .securityManage),
         ("Privacy", "/app/privacy", .membersManage),
+        ("Jobs", "/app/jobs", .jobsRead),
+        ("Nodes", "/app/nodes", .nodesManage),
         ("Account", "/app/account", .tenantRead),
     ]
 
