@@ -50,6 +50,7 @@ public enum PortalRouter {
         PrivacyPages.add(to: &routes, pages: pages)
         ResidencyPages.add(to: &routes, pages: pages)
         JobPages.add(to: &routes, pages: pages)
+        NodePages.add(to: &routes, pages: pages)
         AccountAPI.add(to: &routes, environment: environment)
         MembersAPI.add(to: &routes, environment: environment)
         InvitationsAPI.add(to: &routes, environment: environment)
