@@ -94,8 +94,11 @@ enum JobsAPI {
     }
 
     /// The job quota of the organisation's plan (see ``PlanLimits``).
-    static func quota(for context: RequestContext) -> JobQuota {
-        let limits = PlanLimits.forPlan(context.tenant.plan)
+    static func quota(for context: RequestContext) -> JobQuota { quota(plan: context.tenant.plan) }
+
+    /// The job quota of a plan (see ``PlanLimits``): an unknown plan gets the free plan's.
+    static func quota(plan: String) -> JobQuota {
+        let limits = PlanLimits.forPlan(plan)
         return JobQuota(maximumActiveJobs: limits.maximumActiveJobs, isGPUAllowed: limits.isGPUAllowed, maximumNodes: limits.maximumNodesPerJob)
     }
 
