@@ -134,7 +134,7 @@ let package = Package(
         .executableTarget(
             name: "FalajCLI",
             dependencies: [
-                "Portal", "ComputeAgents", "WebServer", "PostgresClient", "BlockingPool", "Tenancy", "Residency", "FalajCrypto",
+                "Portal", "ComputeAgents", "AgentProtocol", "HTTPClient", "WebServer", "PostgresClient", "BlockingPool", "Tenancy", "Residency", "FalajCrypto",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
