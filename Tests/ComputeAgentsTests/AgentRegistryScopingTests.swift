@@ -73,6 +73,32 @@ import Testing
             #expect(refusals.first?.actor == owner.auditActor && refusals.first?.outcome == "denied")
             #expect(try await bed.services.joinTokens.list(by: .tenantAdmin(owner)).isEmpty)
             #expect(try await bed.auditRows(of: owner.tenantID, prefix: "agents.").isEmpty)
+
+            // An operator cannot dedicate a node to the tenant there either.
+            await #expect(throws: ComputeAgentsError.self) {
+                _ = try await bed.services.joinTokens.create(
+                    JoinTokenRequest(region: "me-central-1", dedicatedTenantID: owner.tenantID), by: RegistryTestBed.platformOperator
+                )
+            }
+            #expect(try await bed.auditRows(of: owner.tenantID, prefix: "residency.placement_refused").count == 2)
+        }
+    }
+
+    @Test func operatorsDedicateTokensToActiveTenants() async throws {
+        try await RegistryTestBed.with { bed in
+            let owner = try await bed.owner(of: "Zeta Motors")
+            let (_, summary) = try await bed.services.joinTokens.create(
+                JoinTokenRequest(region: "eu-west-1", dedicatedTenantID: owner.tenantID), by: RegistryTestBed.platformOperator
+            )
+            #expect(summary.dedicatedTenantID == owner.tenantID && summary.createdBy.hasPrefix("operator:"))
+            #expect(try await bed.services.joinTokens.list(by: .tenantAdmin(owner)).map(\.id) == [summary.id])
+            let created = try await bed.auditRows(of: owner.tenantID, prefix: "agents.join_token_created")
+            #expect(created.count == 1 && created.first?.actor.kind == "operator")
+            await #expect(throws: ComputeAgentsError.invalid(field: "dedicated_tenant_id", "No active organisation with that id")) {
+                _ = try await bed.services.joinTokens.create(
+                    JoinTokenRequest(region: "eu-west-1", dedicatedTenantID: TenantID.generate()), by: RegistryTestBed.platformOperator
+                )
+            }
         }
     }
 

@@ -33,10 +33,11 @@ extension AgentRegistry {
     }
 
     /// Refuses the agent from now on and releases its leases (their jobs are queued again). Audited as
-    /// `agents.revoked` for a dedicated agent; revoking a revoked agent changes nothing.
+    /// `agents.revoked` for a dedicated agent. Revoking a revoked agent audits nothing but releases any lease left
+    /// behind, so a revocation whose release failed can simply be repeated.
     /// - Throws: ``ComputeAgentsError/notFound(_:)`` when the administrator cannot see it.
     public func revoke(_ id: UUID, by administrator: NodeAdministrator) async throws {
-        guard try await changeStatus(of: id, to: .revoked, action: "agents.revoked", by: administrator) else { return }
+        try await changeStatus(of: id, to: .revoked, action: "agents.revoked", by: administrator)
         let released = try await Dispatcher(context: context).releaseLeases(ofAgent: id, reason: "the agent was revoked")
         if released > 0 {
             context.logger.info("released the leases of a revoked agent", metadata: ["agent": "\(id)", "jobs": "\(released)"])
