@@ -13,11 +13,15 @@ import Testing
             let alpha = try await bed.owner(of: "Alpha Labs")
             let beta = try await bed.owner(of: "Beta Works")
             let (token, summary) = try await bed.services.joinTokens.create(
-                JoinTokenRequest(region: "eu-west-1", description: "alpha nodes"), by: .tenantAdmin(alpha)
+                JoinTokenRequest(region: "eu-west-1", description: "alpha nodes"),
+                by: .tenantAdmin(alpha)
             )
             #expect(summary.dedicatedTenantID == alpha.tenantID)
             #expect(summary.createdBy == "user:\(alpha.actor.userID!.uuidString.lowercased())")
-            let response = try await bed.services.registry.register(RegistrationRequest(joinToken: token, inventory: RegistryTestBed.inventory()), remoteAddress: "10.0.0.5")
+            let response = try await bed.services.registry.register(
+                RegistrationRequest(joinToken: token, inventory: RegistryTestBed.inventory()),
+                remoteAddress: "10.0.0.5"
+            )
             #expect(response.dedicatedTenantID == alpha.tenantID.rawValue)
             let shared = try await bed.enrol()
 
@@ -33,7 +37,9 @@ import Testing
             await #expect(throws: hidden) { try await registry.revoke(response.agentID, by: .tenantAdmin(beta)) }
             await #expect(throws: hidden) { try await registry.drain(response.agentID, by: .tenantAdmin(beta)) }
             await #expect(throws: hidden) { try await registry.revoke(shared.agentID, by: .tenantAdmin(alpha)) }
-            await #expect(throws: ComputeAgentsError.notFound("No join token with that id")) { try await tokens.revoke(summary.id, by: .tenantAdmin(beta)) }
+            await #expect(throws: ComputeAgentsError.notFound("No join token with that id")) {
+                try await tokens.revoke(summary.id, by: .tenantAdmin(beta))
+            }
             #expect(try await bed.identity(response.credential).status == .ready)
 
             // A tenant admin cannot dedicate a token to someone else.
@@ -77,7 +83,8 @@ import Testing
             // An operator cannot dedicate a node to the tenant there either.
             await #expect(throws: ComputeAgentsError.self) {
                 _ = try await bed.services.joinTokens.create(
-                    JoinTokenRequest(region: "me-central-1", dedicatedTenantID: owner.tenantID), by: RegistryTestBed.platformOperator
+                    JoinTokenRequest(region: "me-central-1", dedicatedTenantID: owner.tenantID),
+                    by: RegistryTestBed.platformOperator
                 )
             }
             #expect(try await bed.auditRows(of: owner.tenantID, prefix: "residency.placement_refused").count == 2)
@@ -88,7 +95,8 @@ import Testing
         try await RegistryTestBed.with { bed in
             let owner = try await bed.owner(of: "Zeta Motors")
             let (_, summary) = try await bed.services.joinTokens.create(
-                JoinTokenRequest(region: "eu-west-1", dedicatedTenantID: owner.tenantID), by: RegistryTestBed.platformOperator
+                JoinTokenRequest(region: "eu-west-1", dedicatedTenantID: owner.tenantID),
+                by: RegistryTestBed.platformOperator
             )
             #expect(summary.dedicatedTenantID == owner.tenantID && summary.createdBy.hasPrefix("operator:"))
             #expect(try await bed.services.joinTokens.list(by: .tenantAdmin(owner)).map(\.id) == [summary.id])
@@ -96,7 +104,8 @@ import Testing
             #expect(created.count == 1 && created.first?.actor.kind == "operator")
             await #expect(throws: ComputeAgentsError.invalid(field: "dedicated_tenant_id", "No active organisation with that id")) {
                 _ = try await bed.services.joinTokens.create(
-                    JoinTokenRequest(region: "eu-west-1", dedicatedTenantID: TenantID.generate()), by: RegistryTestBed.platformOperator
+                    JoinTokenRequest(region: "eu-west-1", dedicatedTenantID: TenantID.generate()),
+                    by: RegistryTestBed.platformOperator
                 )
             }
         }
@@ -107,8 +116,14 @@ import Testing
             let owner = try await bed.owner(of: "Epsilon Robotics")
             let admin = NodeAdministrator.tenantAdmin(owner)
             let (token, summary) = try await bed.services.joinTokens.create(JoinTokenRequest(region: "eu-west-1", maxUses: 2), by: admin)
-            let first = try await bed.services.registry.register(RegistrationRequest(joinToken: token, inventory: RegistryTestBed.inventory(hostname: "gpu-1")), remoteAddress: "10.0.0.6")
-            let second = try await bed.services.registry.register(RegistrationRequest(joinToken: token, inventory: RegistryTestBed.inventory(hostname: "gpu-2")), remoteAddress: "10.0.0.7")
+            let first = try await bed.services.registry.register(
+                RegistrationRequest(joinToken: token, inventory: RegistryTestBed.inventory(hostname: "gpu-1")),
+                remoteAddress: "10.0.0.6"
+            )
+            let second = try await bed.services.registry.register(
+                RegistrationRequest(joinToken: token, inventory: RegistryTestBed.inventory(hostname: "gpu-2")),
+                remoteAddress: "10.0.0.7"
+            )
             try await bed.services.registry.drain(first.agentID, by: admin)
             // An operator acting on the tenant's agent is recorded in the tenant's trail as the operator.
             guard case .platformOperator(let operatorID, _, _) = RegistryTestBed.platformOperator else { return }
@@ -119,9 +134,12 @@ import Testing
             _ = try await bed.enrol()
 
             let rows = try await bed.auditRows(of: owner.tenantID, prefix: "agents.")
-            #expect(rows.map(\.action) == [
-                "agents.join_token_created", "agents.registered", "agents.registered", "agents.drained", "agents.revoked", "agents.join_token_revoked",
-            ])
+            #expect(
+                rows.map(\.action) == [
+                    "agents.join_token_created", "agents.registered", "agents.registered", "agents.drained", "agents.revoked",
+                    "agents.join_token_revoked",
+                ]
+            )
             #expect(rows[0].actor == owner.auditActor && rows[0].target == "agent_join_token:\(summary.id.uuidString.lowercased())")
             #expect(rows[1].actor == .agent(first.agentID) && rows[1].details["hostname"] == "gpu-1" && rows[1].sourceIP == "10.0.0.6")
             #expect(rows[3].actor == owner.auditActor && rows[3].target == "agent:\(first.agentID.uuidString.lowercased())")

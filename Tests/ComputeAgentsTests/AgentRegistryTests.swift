@@ -9,7 +9,9 @@ import Testing
 /// Registration, authentication, heartbeats and credential renewal.
 @Suite struct AgentRegistryTests {
     @Test func registeredAgentAuthenticatesAndHeartbeats() async throws {
-        try await RegistryTestBed.with(configure: { $0.heartbeatIntervalSeconds = 7 }) { bed in
+        var configuration = RegistryTestBed.configuration
+        configuration.heartbeatIntervalSeconds = 7
+        try await RegistryTestBed.with(configuration) { bed in
             let response = try await bed.enrol(region: "me-central-1")
             #expect(response.heartbeatIntervalSeconds == 7)
             #expect(response.credential.token.hasPrefix("fag_"))
@@ -17,7 +19,10 @@ import Testing
             let identity = try await bed.identity(response.credential)
             #expect(identity.id == response.agentID && identity.region == "me-central-1" && identity.status == .ready)
 
-            let answer = try await bed.services.registry.heartbeat(identity, RegistryTestBed.heartbeat(running: [RunningJobReport(jobID: UUID(), attempt: 1)]))
+            let answer = try await bed.services.registry.heartbeat(
+                identity,
+                RegistryTestBed.heartbeat(running: [RunningJobReport(jobID: UUID(), attempt: 1)])
+            )
             #expect(answer.heartbeatIntervalSeconds == 7)
             #expect(answer.credential == nil)  // far from half its lifetime
             #expect(!answer.commands.contains { $0.kind == .drain })
@@ -35,7 +40,10 @@ import Testing
 
     @Test func registrationValidatesTheRequest() async throws {
         try await RegistryTestBed.with { bed in
-            let (token, summary) = try await bed.services.joinTokens.create(JoinTokenRequest(region: "eu-west-1"), by: RegistryTestBed.platformOperator)
+            let (token, summary) = try await bed.services.joinTokens.create(
+                JoinTokenRequest(region: "eu-west-1"),
+                by: RegistryTestBed.platformOperator
+            )
             var inventory = RegistryTestBed.inventory()
             inventory.hostname = ""
             inventory.cpuCores = 0
@@ -50,7 +58,8 @@ import Testing
             }
             await #expect(throws: ComputeAgentsError.self) {
                 _ = try await bed.services.registry.register(
-                    RegistrationRequest(joinToken: token, inventory: RegistryTestBed.inventory(), protocolVersion: AgentProtocol.version + 1), remoteAddress: "10.0.0.1"
+                    RegistrationRequest(joinToken: token, inventory: RegistryTestBed.inventory(), protocolVersion: AgentProtocol.version + 1),
+                    remoteAddress: "10.0.0.1"
                 )
             }
             // Refused requests do not use the token up.

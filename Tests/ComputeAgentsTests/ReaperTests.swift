@@ -9,7 +9,9 @@ import Testing
 /// The reaper marks silent agents lost; a heartbeat brings them back; the service stops on graceful shutdown.
 @Suite struct ReaperTests {
     @Test func silentAgentIsMarkedLostAndComesBackWithAHeartbeat() async throws {
-        try await RegistryTestBed.with(configure: { $0.lostAfterSeconds = 30 }) { bed in
+        var configuration = RegistryTestBed.configuration
+        configuration.lostAfterSeconds = 30
+        try await RegistryTestBed.with(configuration) { bed in
             let registry = bed.services.registry
             let silentCredential = try await bed.enrol().credential
             let silent = try await bed.identity(silentCredential)
@@ -31,15 +33,23 @@ import Testing
             #expect(stillKnown.status == .lost)
             _ = try await registry.heartbeat(stillKnown, RegistryTestBed.heartbeat())
             #expect(try await bed.identity(silentCredential).status == .ready)
-            let changedAt = try await bed.directory("SELECT status_changed_at > now() - interval '1 minute' AS recent FROM agents WHERE id = \(silent.id)")
+            let changedAt = try await bed.directory(
+                "SELECT status_changed_at > now() - interval '1 minute' AS recent FROM agents WHERE id = \(silent.id)"
+            )
             #expect(try changedAt[0]["recent", as: Bool.self])
             #expect(await reaper.runOnce().lostAgents.isEmpty)
         }
     }
 
     @Test(.timeLimit(.minutes(1))) func reaperStopsOnGracefulShutdown() async throws {
-        try await RegistryTestBed.with(configure: { $0.reaperIntervalSeconds = 3600 }) { bed in
-            let group = ServiceGroup(services: bed.services.backgroundServices, gracefulShutdownSignals: [], logger: Logger(label: "falaj.reaper.test"))
+        var configuration = RegistryTestBed.configuration
+        configuration.reaperIntervalSeconds = 3600
+        try await RegistryTestBed.with(configuration) { bed in
+            let group = ServiceGroup(
+                services: bed.services.backgroundServices,
+                gracefulShutdownSignals: [],
+                logger: Logger(label: "falaj.reaper.test")
+            )
             try await withThrowingTaskGroup(of: Void.self) { tasks in
                 tasks.addTask { try await group.run() }
                 try await Task.sleep(for: .milliseconds(200))

@@ -45,7 +45,8 @@ enum AgentValidation {
         guard labels.count <= maximumLabels else { return "Use at most \(maximumLabels) labels" }
         for (key, value) in labels.sorted(by: { $0.key < $1.key }) {
             guard isValidLabelKey(key) else {
-                return "Label '\(String(key.prefix(63)))' must be 1–63 lower-case letters, digits, '.', '_' or '-', starting and ending with a letter or digit"
+                return
+                    "Label '\(String(key.prefix(63)))' must be 1–63 lower-case letters, digits, '.', '_' or '-', starting and ending with a letter or digit"
             }
             guard value.unicodeScalars.count <= maximumLabelValueLength, value.unicodeScalars.allSatisfy({ (0x20...0x7E).contains($0.value) }) else {
                 return "The value of label '\(key)' must be at most \(maximumLabelValueLength) printable characters"
@@ -58,7 +59,9 @@ enum AgentValidation {
     static func isValidLabelKey(_ key: String) -> Bool {
         let bytes = Array(key.utf8)
         guard (1...63).contains(bytes.count) else { return false }
-        func isAlphanumeric(_ byte: UInt8) -> Bool { (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) }
+        func isAlphanumeric(_ byte: UInt8) -> Bool {
+            (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+        }
         guard isAlphanumeric(bytes[0]), isAlphanumeric(bytes[bytes.count - 1]) else { return false }
         return bytes.allSatisfy { isAlphanumeric($0) || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") }
     }

@@ -63,7 +63,10 @@ public struct AgentReaper: Service {
             do {
                 pass.releasedJobs += try await dispatcher.releaseLeases(ofAgent: agent, reason: Self.lostReason)
             } catch {
-                context.logger.error("reaper: cannot release a lost agent's leases", metadata: ["agent": "\(agent)", "error": "\(String(reflecting: error))"])
+                context.logger.error(
+                    "reaper: cannot release a lost agent's leases",
+                    metadata: ["agent": "\(agent)", "error": "\(String(reflecting: error))"]
+                )
             }
         }
         pass.expiredLeases = await step("expire leases") { try await dispatcher.expireLeases() }

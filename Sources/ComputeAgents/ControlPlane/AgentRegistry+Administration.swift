@@ -51,19 +51,22 @@ extension AgentRegistry {
         try administrator.requireNodesManage()
         let scope = administrator.scopeTenant?.rawValue
         let changed = try await context.router.directory.withTransaction { connection -> (tenant: TenantID?, event: AuditEvent)? in
-            guard let row = try await connection.query(
-                """
-                SELECT dedicated_tenant_id, status, hostname FROM agents
-                WHERE id = \(id) AND (\(scope)::uuid IS NULL OR dedicated_tenant_id = \(scope)) FOR UPDATE
-                """
-            ).first else { throw ComputeAgentsError.notFound("No compute node with that id") }
+            guard
+                let row = try await connection.query(
+                    """
+                    SELECT dedicated_tenant_id, status, hostname FROM agents
+                    WHERE id = \(id) AND (\(scope)::uuid IS NULL OR dedicated_tenant_id = \(scope)) FOR UPDATE
+                    """
+                ).first
+            else { throw ComputeAgentsError.notFound("No compute node with that id") }
             let current = try Self.status(row)
             guard current != status else { return nil }
             guard current != .revoked else { throw ComputeAgentsError.conflict("The node is revoked; enrol it again with a new join token") }
             try await connection.execute("UPDATE agents SET status = \(status.rawValue), status_changed_at = now() WHERE id = \(id)")
             let tenant = try row["dedicated_tenant_id", as: UUID?.self].map(TenantID.init)
             let event = administrator.event(
-                action, target: "agent:\(id.uuidString.lowercased())",
+                action,
+                target: "agent:\(id.uuidString.lowercased())",
                 details: ["hostname": try row["hostname", as: String.self], "previous_status": current.rawValue]
             )
             if let tenant { try await context.audit(event, tenant: tenant) }
@@ -96,11 +99,13 @@ extension AgentRegistry {
             ),
             address: address,
             free: ResourceAmounts(
-                cpuMillis: try row["free_cpu_millis", as: Int.self], memoryBytes: try row["free_memory_bytes", as: Int64.self],
+                cpuMillis: try row["free_cpu_millis", as: Int.self],
+                memoryBytes: try row["free_memory_bytes", as: Int64.self],
                 gpus: try row["free_gpus", as: Int.self]
             ),
             utilization: NodeUtilization(
-                cpuPercent: try row["cpu_percent", as: Double.self], memoryUsedBytes: try row["memory_used_bytes", as: Int64.self],
+                cpuPercent: try row["cpu_percent", as: Double.self],
+                memoryUsedBytes: try row["memory_used_bytes", as: Int64.self],
                 gpuPercent: try row["gpu_percent", as: Double?.self]
             ),
             runningJobs: try row["running_jobs", as: Int.self],

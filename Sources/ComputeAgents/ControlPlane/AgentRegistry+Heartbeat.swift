@@ -19,19 +19,21 @@ extension AgentRegistry {
         let lifetime = configuration.credentialLifetimeSeconds
         let utilization = report.utilization
         let (status, renewed) = try await context.router.directory.withTransaction { connection -> (AgentStatus, AgentCredential?) in
-            guard let row = try await connection.query(
-                """
-                UPDATE agents SET
-                    free_cpu_millis = \(report.free.cpuMillis), free_memory_bytes = \(report.free.memoryBytes), free_gpus = \(report.free.gpus),
-                    cpu_percent = \(min(max(utilization.cpuPercent, 0), 100)), memory_used_bytes = \(utilization.memoryUsedBytes),
-                    gpu_percent = \(utilization.gpuPercent.map { min(max($0, 0), 100) }), running_jobs = \(report.running.count),
-                    heartbeat_interval_seconds = \(configuration.heartbeatIntervalSeconds), last_seen_at = now(),
-                    status_changed_at = CASE WHEN status = 'lost' THEN now() ELSE status_changed_at END,
-                    status = CASE WHEN status = 'lost' THEN 'ready' ELSE status END
-                WHERE id = \(agent.id) AND status <> 'revoked'
-                RETURNING status, credential_expires_at < now() + make_interval(secs => \(Double(lifetime) / 2)) AS is_renewal_due
-                """
-            ).first else { throw ComputeAgentsError.unauthenticated("This agent was revoked; enrol it again with a new join token") }
+            guard
+                let row = try await connection.query(
+                    """
+                    UPDATE agents SET
+                        free_cpu_millis = \(report.free.cpuMillis), free_memory_bytes = \(report.free.memoryBytes), free_gpus = \(report.free.gpus),
+                        cpu_percent = \(min(max(utilization.cpuPercent, 0), 100)), memory_used_bytes = \(utilization.memoryUsedBytes),
+                        gpu_percent = \(utilization.gpuPercent.map { min(max($0, 0), 100) }), running_jobs = \(report.running.count),
+                        heartbeat_interval_seconds = \(configuration.heartbeatIntervalSeconds), last_seen_at = now(),
+                        status_changed_at = CASE WHEN status = 'lost' THEN now() ELSE status_changed_at END,
+                        status = CASE WHEN status = 'lost' THEN 'ready' ELSE status END
+                    WHERE id = \(agent.id) AND status <> 'revoked'
+                    RETURNING status, credential_expires_at < now() + make_interval(secs => \(Double(lifetime) / 2)) AS is_renewal_due
+                    """
+                ).first
+            else { throw ComputeAgentsError.unauthenticated("This agent was revoked; enrol it again with a new join token") }
             let status = try Self.status(row)
             let isRenewalDue = try row["is_renewal_due", as: Bool.self]
             guard agent.isUsingPreviousCredential || isRenewalDue else { return (status, nil) }

@@ -33,16 +33,20 @@ public struct AgentRegistry: Sendable {
         let configuration = context.configuration
         let gpus = try PostgresJSON(encoding: inventory.gpus)
         let enrolled = try await context.router.directory.withTransaction { connection in
-            guard let token = try await connection.query(
-                """
-                SELECT id, region_id, dedicated_tenant_id, labels, (revoked_at IS NULL AND expires_at > now() AND uses < max_uses) AS is_usable
-                FROM agent_join_tokens WHERE token_hash = \(AgentSecrets.hash(request.joinToken)) FOR UPDATE
-                """
-            ).first, try token["is_usable", as: Bool.self] else { throw Self.invalidJoinToken }
+            guard
+                let token = try await connection.query(
+                    """
+                    SELECT id, region_id, dedicated_tenant_id, labels, (revoked_at IS NULL AND expires_at > now() AND uses < max_uses) AS is_usable
+                    FROM agent_join_tokens WHERE token_hash = \(AgentSecrets.hash(request.joinToken)) FOR UPDATE
+                    """
+                ).first, try token["is_usable", as: Bool.self]
+            else { throw Self.invalidJoinToken }
             let tokenID = try token["id", as: UUID.self]
             let region = try token["region_id", as: String.self]
             let tenant = try token["dedicated_tenant_id", as: UUID?.self].map(TenantID.init)
-            let labels = inventory.labels.merging(try token["labels", as: PostgresJSON.self].decode([String: String].self)) { _, fromToken in fromToken }
+            let labels = inventory.labels.merging(try token["labels", as: PostgresJSON.self].decode([String: String].self)) { _, fromToken in
+                fromToken
+            }
             try await connection.execute("UPDATE agent_join_tokens SET uses = uses + 1 WHERE id = \(tokenID)")
             let expiresAt = try await connection.query(
                 """
@@ -56,7 +60,10 @@ public struct AgentRegistry: Sendable {
                 """
             )[0]["credential_expires_at", as: Date.self]
             let event = AuditEvent(
-                actor: .agent(id), action: "agents.registered", target: "agent:\(id.uuidString.lowercased())", sourceIP: remoteAddress,
+                actor: .agent(id),
+                action: "agents.registered",
+                target: "agent:\(id.uuidString.lowercased())",
+                sourceIP: remoteAddress,
                 details: ["join_token": tokenID.uuidString.lowercased(), "hostname": inventory.hostname, "region": region]
             )
             if let tenant { try await context.audit(event, tenant: tenant) }
@@ -64,7 +71,9 @@ public struct AgentRegistry: Sendable {
         }
         if enrolled.tenant == nil { context.logSharedAction(enrolled.event) }
         return RegistrationResponse(
-            agentID: id, region: enrolled.region, dedicatedTenantID: enrolled.tenant?.rawValue,
+            agentID: id,
+            region: enrolled.region,
+            dedicatedTenantID: enrolled.tenant?.rawValue,
             credential: AgentCredential(token: credential, expiresAt: enrolled.expiresAt),
             heartbeatIntervalSeconds: configuration.heartbeatIntervalSeconds
         )

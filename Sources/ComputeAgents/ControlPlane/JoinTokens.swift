@@ -44,7 +44,8 @@ public struct JoinTokens: Sendable {
         let prefix = AgentSecrets.displayPrefix(of: token)
         let labels = try PostgresJSON(encoding: request.labels)
         let event = administrator.event(
-            "agents.join_token_created", target: "agent_join_token:\(id.uuidString.lowercased())",
+            "agents.join_token_created",
+            target: "agent_join_token:\(id.uuidString.lowercased())",
             details: ["region": request.region, "max_uses": "\(request.maxUses)", "lifetime_seconds": "\(request.lifetimeSeconds)"]
         )
         let summary = try await context.router.directory.withTransaction { connection in
@@ -88,12 +89,14 @@ public struct JoinTokens: Sendable {
         let scope = administrator.scopeTenant?.rawValue
         let event = administrator.event("agents.join_token_revoked", target: "agent_join_token:\(id.uuidString.lowercased())")
         let revoked = try await context.router.directory.withTransaction { connection -> (tenant: TenantID?, changed: Bool) in
-            guard let row = try await connection.query(
-                """
-                SELECT dedicated_tenant_id, revoked_at IS NOT NULL AS is_revoked FROM agent_join_tokens
-                WHERE id = \(id) AND (\(scope)::uuid IS NULL OR dedicated_tenant_id = \(scope)) FOR UPDATE
-                """
-            ).first else { throw ComputeAgentsError.notFound("No join token with that id") }
+            guard
+                let row = try await connection.query(
+                    """
+                    SELECT dedicated_tenant_id, revoked_at IS NOT NULL AS is_revoked FROM agent_join_tokens
+                    WHERE id = \(id) AND (\(scope)::uuid IS NULL OR dedicated_tenant_id = \(scope)) FOR UPDATE
+                    """
+                ).first
+            else { throw ComputeAgentsError.notFound("No join token with that id") }
             let tenant = try row["dedicated_tenant_id", as: UUID?.self].map(TenantID.init)
             guard try !row["is_revoked", as: Bool.self] else { return (tenant, false) }
             try await connection.execute("UPDATE agent_join_tokens SET revoked_at = now() WHERE id = \(id)")
@@ -126,8 +129,14 @@ public struct JoinTokens: Sendable {
     private func checkResidency(of tenant: TenantSummary, region: String, by administrator: NodeAdministrator) async throws {
         do {
             try await ResidencyPolicies(router: context.router).check(
-                tenant: tenant.id, homeRegion: tenant.homeRegion, tenantName: tenant.displayName, operation: .process, region: region,
-                actor: administrator.auditActor, requestID: administrator.requestID, sourceIP: administrator.clientAddress
+                tenant: tenant.id,
+                homeRegion: tenant.homeRegion,
+                tenantName: tenant.displayName,
+                operation: .process,
+                region: region,
+                actor: administrator.auditActor,
+                requestID: administrator.requestID,
+                sourceIP: administrator.clientAddress
             )
         } catch let refusal as PlacementRefusal {
             throw ComputeAgentsError.placementRefused(refusal)
