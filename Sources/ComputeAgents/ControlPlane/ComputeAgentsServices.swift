@@ -1,9 +1,9 @@
-import Foundation
+public import Foundation
 public import Logging
 public import Residency
 public import ServiceLifecycle
-import Tenancy
-import AgentProtocol
+public import Tenancy
+public import AgentProtocol
 
 /// The control-plane side of compute agents, built once per process by `falaj serve` and handed to the portal.
 public final class ComputeAgentsServices: Sendable {
