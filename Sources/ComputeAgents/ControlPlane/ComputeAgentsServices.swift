@@ -39,8 +39,7 @@ public final class ComputeAgentsServices: Sendable {
     /// The background services `falaj serve` runs: the dispatch wake-up listeners (LISTEN/NOTIFY per cell) and the
     /// reaper (lost agents, expired leases, stale gangs). Each ends on graceful shutdown.
     public var backgroundServices: [any Service] {
-        // The dispatch wake-up (DispatchSignal's listener service) and the reaper are added by their implementations.
-        fatalError("ComputeAgentsServices is being implemented")
+        [dispatcher.wakeUpService, AgentReaper(context: context, dispatcher: dispatcher)]
     }
 }
 
