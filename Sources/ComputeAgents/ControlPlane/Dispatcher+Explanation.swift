@@ -106,7 +106,7 @@ extension Dispatcher {
                     """
                     SELECT tenant_id, id, allowed_regions, cpu_millis, memory_bytes, gpus, gpu_type, nodes, node_selector, placement_note
                     FROM jobs WHERE state = 'queued' AND updated_at < now() - interval '3 seconds'
-                    ORDER BY updated_at LIMIT 300 FOR UPDATE SKIP LOCKED
+                    ORDER BY updated_at LIMIT 300
                     """
                 )
                 var ids: [UUID] = []
@@ -120,7 +120,9 @@ extension Dispatcher {
                     notes.append(Self.clip(WaitExplanation.note(for: job, agents: agents), 1000))
                 }
                 guard !ids.isEmpty else { return 0 }
-                // Every examined job's updated_at moves on, so the next pass looks at others first; only changed notes count.
+                // No row locks while explaining (leases must not skip these jobs); the update re-checks that each is still
+                // queued. Every examined job's updated_at moves on, so the next pass looks at others first; only changed
+                // notes count.
                 return try await connection.query(
                     """
                     WITH n AS (SELECT * FROM unnest(\(ids)::uuid[], \(notes)::text[]) AS n(id, note)),
