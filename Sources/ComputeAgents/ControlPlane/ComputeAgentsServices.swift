@@ -54,4 +54,6 @@ struct ComputeAgentsContext: Sendable {
     let configuration: ComputeAgentsConfiguration
     /// Background work logs here.
     let logger: Logger
+    /// The dispatcher's in-process state (the lease wake-up signal), shared by every copy of the context.
+    let dispatch = DispatchShared()
 }
