@@ -36,7 +36,7 @@ extension APITests {
                     let isAllowed = switch entry.access {
                     case .permission(let permission): role.permissions.contains(permission) && entry.documentation?.isMemberSessionOnly != true
                     case .anyone, .open: true
-                    case .signedIn, .platformOperator: false
+                    case .signedIn, .platformOperator, .agentEnrolment, .agent, .jobToken: false
                     }
                     let label = "\(role.rawValue): \(entry.method.rawValue) \(entry.pattern) → \(response.statusCode) \(response.bodyText.prefix(200))"
                     if isAllowed {

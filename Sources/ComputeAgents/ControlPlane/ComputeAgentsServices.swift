@@ -1,9 +1,6 @@
-public import Foundation
 public import Logging
 public import Residency
 public import ServiceLifecycle
-public import Tenancy
-public import AgentProtocol
 
 /// The control-plane side of compute agents, built once per process by `falaj serve` and handed to the portal.
 public final class ComputeAgentsServices: Sendable {

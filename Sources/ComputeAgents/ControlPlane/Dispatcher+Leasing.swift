@@ -152,10 +152,11 @@ extension Dispatcher {
     }
 
     func makeLeasedJob(_ job: AcceptedJob, attempt: Int, leaseExpiresAt: Date, gang: GangAssignment?) -> LeasedJob {
+        // FALAJ_API: the configured public URL; without one the agent sets the URL it reaches the server at.
         var environment = [
-            "FALAJ_API": context.configuration.publicURL, "FALAJ_JOB_ID": job.jobID.uuidString.lowercased(), "FALAJ_ATTEMPT": String(attempt),
-            "FALAJ_TENANT_ID": job.tenantID.uuidString.lowercased(),
+            "FALAJ_JOB_ID": job.jobID.uuidString.lowercased(), "FALAJ_ATTEMPT": String(attempt), "FALAJ_TENANT_ID": job.tenantID.uuidString.lowercased(),
         ]
+        if let publicURL = context.configuration.publicURL { environment["FALAJ_API"] = publicURL }
         if let gang { environment.merge(gang.environment) { _, new in new } }
         return LeasedJob(
             jobID: job.jobID, tenantID: job.tenantID, attempt: attempt, kind: job.kind, specJSON: job.specJSON, resources: job.resources,
