@@ -42,7 +42,11 @@ static void close_descriptors_from(int low, int keep) {
 
 static int set_limit(int resource, int64_t value) {
     if (value < 0) return 0;
-    struct rlimit limit = {(rlim_t)value, (rlim_t)value};
+    struct rlimit current;
+    rlim_t wanted = (rlim_t)value;
+    /* Raising a hard limit needs CAP_SYS_RESOURCE; cap at the inherited hard limit instead of failing. */
+    if (getrlimit(resource, &current) == 0 && current.rlim_max != RLIM_INFINITY && wanted > current.rlim_max) wanted = current.rlim_max;
+    struct rlimit limit = {wanted, wanted};
     return setrlimit(resource, &limit);
 }
 

@@ -23,7 +23,8 @@ public struct StoredAgentIdentity: Codable, Sendable, Equatable {
     }
 }
 
-/// `<data-dir>/agent.json`: the stored identity, written atomically with mode 0600 in a 0700 directory.
+/// `<data-dir>/agent.json`: the stored identity, written atomically with mode 0600 in a 0700 directory (0711 when
+/// the agent runs jobs as another user, who must traverse it to reach `work/`).
 ///
 /// Loading refuses a file that group or others can read (a leaked credential is a node anyone can impersonate).
 /// File I/O runs on ``BlockingPool/shared``.
@@ -69,10 +70,13 @@ public struct CredentialStore: Sendable {
 
     /// Writes `data` with mode 0600 via a temporary file and `rename`, after making `directory` (0700). Blocking.
     static func writeAtomically(_ data: Data, to path: String, directory: String) throws {
-        if mkdir(directory, 0o700) != 0 && errno != EEXIST {
-            throw CredentialStoreError(message: "cannot create \(directory): \(String(cString: strerror(errno)))")
+        if mkdir(directory, 0o700) != 0 {
+            guard errno == EEXIST else { throw CredentialStoreError(message: "cannot create \(directory): \(String(cString: strerror(errno)))") }
+            // An existing directory keeps at most owner access plus traversal (0711, which the runtime sets so that
+            // job users reach their work directories); group and others never list or write it.
+            var info = stat()
+            if stat(directory, &info) == 0 { chmod(directory, info.st_mode & 0o711) }
         }
-        chmod(directory, 0o700)
         let temporary = path + ".tmp-\(getpid())"
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o600)
         guard descriptor >= 0 else { throw CredentialStoreError(message: "cannot write \(temporary): \(String(cString: strerror(errno)))") }

@@ -78,7 +78,7 @@ extension FalajAgentCommand {
             logger.logLevel = Logger.Level(rawValue: logLevel.lowercased()) ?? .info
             let runtime = AgentRuntime(configuration: configuration, logger: logger) { identity in
                 print("registered as agent \(identity.agentID.uuidString.lowercased()) in \(identity.region)")
-                fflush(stdout)
+                fflush(nil)
             }
             let group = ServiceGroup(
                 configuration: .init(services: [runtime], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
