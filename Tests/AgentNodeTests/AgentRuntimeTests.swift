@@ -17,7 +17,7 @@ func eventually(_ limit: Duration = .seconds(60), _ condition: () -> Bool) async
     return condition()
 }
 
-private func makeJob(_ command: [String], timeoutSeconds: Int = 600) -> LeasedJob {
+func makeJob(_ command: [String], timeoutSeconds: Int = 600) -> LeasedJob {
     let spec = String(decoding: try! AgentProtocol.encoder.encode(CommandJobSpec(command: command)), as: UTF8.self)
     return LeasedJob(
         jobID: UUID(), tenantID: UUID(), attempt: 1, kind: "train.command", specJSON: spec,
@@ -25,15 +25,26 @@ private func makeJob(_ command: [String], timeoutSeconds: Int = 600) -> LeasedJo
         leaseExpiresAt: Date().addingTimeInterval(600), timeoutSeconds: timeoutSeconds)
 }
 
-/// Runs an agent against `base` in a fresh data directory until `body` returns, then stops it.
-private func withAgent(_ base: String, _ body: (AgentRuntime) async throws -> Void) async throws {
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("agent-\(UUID().uuidString)").path
-    defer { try? FileManager.default.removeItem(atPath: directory) }
+/// A fresh data directory path (not created).
+func makeDataDirectory() -> String {
+    FileManager.default.temporaryDirectory.appendingPathComponent("agent-\(UUID().uuidString)").path
+}
+
+/// The configuration the runtime tests use: a pretend 4-core, 8 GiB node without GPUs and short waits.
+func testConfiguration(_ base: String, directory: String) -> AgentConfiguration {
     var configuration = AgentConfiguration(serverURL: base, joinToken: "fjn_good", dataDirectory: directory)
     configuration.overrides = NodeInventory.Overrides(cpuCores: 4, memoryBytes: 8 << 30, gpus: [])
     configuration.leaseWaitSeconds = 1
     configuration.terminationGrace = .seconds(1)
     configuration.shutdownReportTimeout = .seconds(5)
+    return configuration
+}
+
+/// Runs an agent against `base` in `directory` (default a fresh one, removed afterwards) until `body` returns, then stops it.
+func withAgent(_ base: String, directory: String? = nil, _ body: (AgentRuntime) async throws -> Void) async throws {
+    let dataDirectory = directory ?? makeDataDirectory()
+    defer { if directory == nil { try? FileManager.default.removeItem(atPath: dataDirectory) } }
+    let configuration = testConfiguration(base, directory: dataDirectory)
     var logger = Logger(label: "falaj.agentnode.tests")
     logger.logLevel = .warning
     let runtime = AgentRuntime(configuration: configuration, logger: logger)

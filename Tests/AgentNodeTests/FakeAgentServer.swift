@@ -26,6 +26,11 @@ final class FakeAgentServer: Sendable {
         var resultPosts = 0
         var resultStatus = 200
         var isCredentialRevoked = false
+        /// Answers the gang barrier gives, in order; the last one repeats.
+        var gangAnswers: [GangStatus] = [GangStatus(state: .start)]
+        var gangPosts = 0
+        /// The next this many result posts get a 503 (a server restarting).
+        var unavailableResults = 0
     }
 
     let state = Mutex<State>(State())
@@ -105,12 +110,26 @@ final class FakeAgentServer: Sendable {
             self.with { $0.artifacts[path] = Artifact(bytes: bytes, sha256Header: header) }
             return self.json(ArtifactReceipt(path: path, sizeBytes: Int64(bytes.count), sha256: SHA256.hexString(bytes)), status: .created)
         }
+        routes.post("/agent/v1/jobs/:id/gang") { _ in
+            let answer = self.with { state -> GangStatus in
+                state.gangPosts += 1
+                return state.gangAnswers.count > 1 ? state.gangAnswers.removeFirst() : state.gangAnswers[0]
+            }
+            return self.json(answer)
+        }
         routes.post("/agent/v1/jobs/:id/result") { request in
             let report = try AgentProtocol.decoder.decode(JobResultReport.self, from: Data(try await request.body.collect(upTo: 1 << 20)))
             let status = self.with { state -> Int in
                 state.resultPosts += 1
+                if state.unavailableResults > 0 {
+                    state.unavailableResults -= 1
+                    return 503
+                }
                 if state.resultStatus == 200 { state.results.append(report) }
                 return state.resultStatus
+            }
+            if status == 503 {
+                return self.json(AgentProblem(status: 503, title: "Service Unavailable"), status: .serviceUnavailable)
             }
             if status == 409 {
                 return self.json(AgentProblem(status: 409, title: "Conflict", detail: "attempt is stale"), status: .conflict)

@@ -1,6 +1,7 @@
 import AgentProtocol
 import Foundation
 import Logging
+import ServiceLifecycle
 import Synchronization
 
 extension AgentRuntime {
@@ -74,7 +75,8 @@ extension AgentRuntime {
                 free: free, freeGPUIndices: jobs.freeGPUIndices(all: context.inventory.gpus.map(\.index)),
                 maxJobs: configuration.maxJobs - jobs.count, waitSeconds: min(configuration.leaseWaitSeconds, AgentProtocol.maximumLeaseWaitSeconds))
             do {
-                let response = try await context.client.lease(request)
+                // A graceful shutdown abandons the long-poll at once instead of waiting for the server's answer.
+                let response = try await cancelWhenGracefulShutdown { try await context.client.lease(request) }
                 backoff.reset()
                 for job in response.jobs {
                     logger.info("leased job \(job.jobID) attempt \(job.attempt) (\(job.kind))")
@@ -83,10 +85,11 @@ extension AgentRuntime {
                         control: control, client: context.client, configuration: configuration, inventory: context.inventory,
                         reporter: context.reporter, runAs: context.runAs, logger: logger))
                 }
-            } catch where error.kind == .unauthenticated {
+            } catch let error as AgentClientError where error.kind == .unauthenticated {
                 revoke(error)
                 return
             } catch {
+                if isStopping { return }
                 let delay = backoff.nextDelay()
                 logger.warning("lease request failed (\(error)); retrying in \(delay)")
                 try? await Task.sleep(for: delay)

@@ -68,7 +68,7 @@ public final class AgentRuntime: Service {
                 jobs.cancelAll(reason: state.withLock { $0.stopError != nil } ? "the agent was revoked" : "the agent is shutting down")
                 let clock = ContinuousClock()
                 let deadline = clock.now + configuration.shutdownReportTimeout
-                while clock.now < deadline, jobs.count > 0 || !reporter.pending.isEmpty {
+                while clock.now < deadline, !Task.isCancelled, jobs.count > 0 || !reporter.pending.isEmpty {
                     try? await Task.sleep(for: .milliseconds(100))
                 }
                 group.cancelAll()

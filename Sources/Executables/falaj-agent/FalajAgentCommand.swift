@@ -102,7 +102,7 @@ extension FalajAgentCommand {
             let directory = dataDir ?? (FileManager.default.fileExists(atPath: defaultDataDirectory()) ? defaultDataDirectory() : "/")
             let inventory = await NodeInventory.collect(workDirectory: directory)
             let encoder = AgentProtocol.encoder
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             print(String(decoding: try encoder.encode(inventory), as: UTF8.self))
         }
     }
