@@ -1,3 +1,5 @@
+import Foundation
+
 /// A failed agent API call, classified by what the agent should do about it.
 public struct AgentClientError: Error, Sendable, CustomStringConvertible {
     /// The classes of failure.
@@ -59,4 +61,12 @@ public struct Backoff: Sendable {
 
     /// Starts again from ``initial`` (after a success).
     public mutating func reset() { attempt = 0 }
+}
+
+extension Duration {
+    /// The duration as seconds with one decimal, e.g. `2.3 s`, for log lines.
+    var secondsText: String {
+        let (seconds, attoseconds) = components
+        return String(format: "%.1f s", Double(seconds) + Double(attoseconds) / 1e18)
+    }
 }

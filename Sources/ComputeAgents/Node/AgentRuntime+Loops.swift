@@ -91,7 +91,7 @@ extension AgentRuntime {
             } catch {
                 if isStopping { return }
                 let delay = backoff.nextDelay()
-                logger.warning("lease request failed (\(error)); retrying in \(delay)")
+                logger.warning("lease request failed (\(error)); retrying in \(delay.secondsText)")
                 try? await Task.sleep(for: delay)
             }
         }

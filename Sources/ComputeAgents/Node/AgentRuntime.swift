@@ -138,10 +138,13 @@ public final class AgentRuntime: Service {
             throw AgentRuntimeError(message: "this agent is not registered yet: pass --join-token (or FALAJ_JOIN_TOKEN)")
         }
         do {
-            let response = try await AgentClient.retrying(onRetry: { [logger] error, delay in
-                logger.warning("registration failed (\(error)); retrying in \(delay)")
-            }) {
-                try await client.register(RegistrationRequest(joinToken: token, inventory: inventory))
+            // A graceful shutdown while the server is unreachable ends the retries (CancellationError → nil).
+            let response = try await cancelWhenGracefulShutdown { [logger] in
+                try await AgentClient.retrying(onRetry: { error, delay in
+                    logger.warning("registration failed (\(error)); retrying in \(delay.secondsText)")
+                }) {
+                    try await client.register(RegistrationRequest(joinToken: token, inventory: inventory))
+                }
             }
             let identity = StoredAgentIdentity(agentID: response.agentID, region: response.region, serverURL: client.serverURL, credential: response.credential)
             try await store.save(identity)

@@ -170,7 +170,7 @@ struct JobExecution: Sendable {
             do {
                 let (sha256, size) = try await BlockingPool.shared.run { try FileReader.digest(path: path) }
                 let receipt = try await AgentClient.retrying(onRetry: { [logger] error, delay in
-                    logger.info("artifact \(relative) of job \(job.jobID) not uploaded (\(error)); retrying in \(delay)")
+                    logger.info("artifact \(relative) of job \(job.jobID) not uploaded (\(error)); retrying in \(delay.secondsText)")
                 }) {
                     try await client.putArtifact(job: job.jobID, relativePath: relative, file: path, size: size, sha256: sha256, token: job.token)
                 }

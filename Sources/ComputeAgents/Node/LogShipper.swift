@@ -58,7 +58,7 @@ struct LogShipper: Sendable {
     private func ship(_ bytes: [UInt8], seq: Int) async -> Bool {
         do {
             _ = try await AgentClient.retrying(onRetry: { error, delay in
-                logger.debug("log chunk \(seq) of job \(job.jobID) not delivered (\(error)); retrying in \(delay)")
+                logger.debug("log chunk \(seq) of job \(job.jobID) not delivered (\(error)); retrying in \(delay.secondsText)")
             }) {
                 try await client.postLog(job: job.jobID, seq: seq, bytes: bytes, token: job.token)
             }

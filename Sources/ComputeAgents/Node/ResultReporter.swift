@@ -58,7 +58,7 @@ final class ResultReporter: Sendable {
         }
         do {
             let acknowledgement = try await AgentClient.retrying(onRetry: { [logger] error, delay in
-                logger.info("result of job \(result.jobID) attempt \(result.attempt) not delivered (\(error)); retrying in \(delay)")
+                logger.info("result of job \(result.jobID) attempt \(result.attempt) not delivered (\(error)); retrying in \(delay.secondsText)")
             }) {
                 try await client.postResult(job: result.jobID, result.report, token: result.token)
             }
