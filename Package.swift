@@ -114,7 +114,7 @@ let package = Package(
         .target(
             name: "AgentNode",
             dependencies: [
-                "AgentProtocol", "HTTPClient", "Subprocess", "FalajCrypto", "BlockingPool", "CSystemShim",
+                "AgentProtocol", "HTTPClient", "Subprocess", "FalajCrypto", "BlockingPool",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

@@ -1,6 +1,5 @@
 public import AgentProtocol
 import BlockingPool
-import CSystemShim
 import Foundation
 import Glibc
 
@@ -51,7 +50,7 @@ struct HostFacts: Sendable {
 
     static func read(workDirectory: String) -> HostFacts {
         var name = [CChar](repeating: 0, count: 256)
-        let hostname = gethostname(&name, name.count) == 0 ? String(cString: name) : "unknown"
+        let hostname = gethostname(&name, name.count) == 0 ? String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) : "unknown"
         var system = utsname()
         uname(&system)
         let release = withUnsafeBytes(of: system.release) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
@@ -64,7 +63,7 @@ struct HostFacts: Sendable {
             hostname: hostname,
             operatingSystem: "Linux \(release)" + (pretty.map { " (\($0))" } ?? ""),
             cpuModel: cpuModel(cpuinfo) ?? "unknown",
-            cpuCores: Int(falaj_available_cpu_count()),
+            cpuCores: allowedCPUCount((try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? "") ?? ProcessInfo.processInfo.activeProcessorCount,
             memoryBytes: meminfoValue(meminfo, key: "MemTotal") ?? 0,
             diskBytes: diskBytes)
     }
@@ -83,6 +82,18 @@ struct HostFacts: Sendable {
             return line.split(separator: ":", maxSplits: 1).last?.trimmingCharacters(in: .whitespaces)
         }
         return nil
+    }
+
+    /// The CPUs this process may run on (its affinity mask, so `taskset` and cpusets count), from the
+    /// `Cpus_allowed_list` line of `/proc/self/status`, e.g. `0-3,8` → 5.
+    static func allowedCPUCount(_ status: String) -> Int? {
+        guard let line = status.split(whereSeparator: \.isNewline).first(where: { $0.hasPrefix("Cpus_allowed_list:") }) else { return nil }
+        var count = 0
+        for range in line.dropFirst("Cpus_allowed_list:".count).trimmingCharacters(in: .whitespaces).split(separator: ",") {
+            let bounds = range.split(separator: "-").compactMap { Int($0) }
+            if bounds.count == 1 { count += 1 } else if bounds.count == 2, bounds[1] >= bounds[0] { count += bounds[1] - bounds[0] + 1 }
+        }
+        return count > 0 ? count : nil
     }
 
     /// A `/proc/meminfo` value (given in kB) in bytes.

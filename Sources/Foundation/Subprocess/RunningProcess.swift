@@ -129,23 +129,24 @@ public final class RunningProcess: Sendable {
         signalGroup(SIGTERM)
         let clock = ContinuousClock()
         let deadline = clock.now + grace
-        while clock.now < deadline, !isTreeGone {
+        while clock.now < deadline, !(await isTreeGone()) {
             try? await Task.sleep(for: .milliseconds(50))
         }
-        if !isTreeGone {
+        if !(await isTreeGone()) {
             signalGroup(SIGKILL)
             if let cgroup { _ = await BlockingPool.shared.run { cgroup.killAll() } }
         }
         let killDeadline = clock.now + .seconds(10)
-        while clock.now < killDeadline, !isTreeGone {
+        while clock.now < killDeadline, !(await isTreeGone()) {
             try? await Task.sleep(for: .milliseconds(20))
         }
     }
 
-    private var isTreeGone: Bool {
+    /// Whether the group is gone and, with a cgroup, the cgroup is empty (read on the blocking pool).
+    private func isTreeGone() async -> Bool {
         guard isGroupGone else { return false }
         guard let cgroup else { return true }
-        return !cgroup.isPopulated
+        return await BlockingPool.shared.run { !cgroup.isPopulated }
     }
 
     private func waitBlocking() {
