@@ -150,6 +150,36 @@ struct AgentRuntimeFaultTests {
         }
     }
 
+    @Test("large output is shipped in ordered chunks of at most 64 KiB; a missing program fails with a clear message")
+    func logChunksAndExecFailure() async throws {
+        try await withFakeAgentServer { server, base in
+            server.with { $0.queuedJobs = [makeJob(["sh", "-c", "head -c 300000 /dev/zero | tr '\\0' a"])] }
+            try await withAgent(base) { _ in
+                #expect(await eventually { server.with { !$0.results.isEmpty } })
+            }
+            server.with { state in
+                #expect(state.logOrder == Array(0..<state.logOrder.count))
+                #expect(state.logOrder.count >= 5)
+                #expect(state.logs.values.allSatisfy { $0.count <= 64 << 10 })
+            }
+            #expect(logText(server) == String(repeating: "a", count: 300_000))
+
+            server.with {
+                $0.results = []
+                $0.logs = [:]
+                $0.logOrder = []
+                $0.queuedJobs = [makeJob(["falaj-no-such-program"])]
+            }
+            try await withAgent(base) { _ in
+                #expect(await eventually { server.with { !$0.results.isEmpty } })
+            }
+            let result = server.with { $0.results.first }
+            #expect(result?.outcome == .failed)
+            #expect(result?.message == "cannot run 'falaj-no-such-program': No such file or directory")
+            #expect(logText(server).contains("cannot run 'falaj-no-such-program'"))
+        }
+    }
+
     @Test("a 100 MB artifact streams from disk with a matching SHA-256")
     func largeArtifact() async throws {
         try await withFakeAgentServer { server, base in

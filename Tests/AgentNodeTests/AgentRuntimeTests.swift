@@ -89,6 +89,10 @@ struct AgentRuntimeTests {
             server.with { $0.queuedJobs = [job] }
             try await withAgent(base) { _ in
                 #expect(await eventually { server.with { $0.events.contains { $0.kind == .started } } })
+                // Heartbeats report the running attempt and the resources it leaves free.
+                #expect(await eventually {
+                    server.with { $0.heartbeats.contains { $0.running.contains(RunningJobReport(jobID: job.jobID, attempt: 1)) && $0.free.cpuMillis == 3500 } }
+                })
                 server.with { $0.commands = [AgentCommand(kind: .cancelJob, jobID: job.jobID, attempt: 1, reason: "user cancelled")] }
                 #expect(await eventually { server.with { !$0.results.isEmpty } })
             }
