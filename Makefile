@@ -28,6 +28,7 @@ test-browser: deps
 bench: deps
 	@bash scripts/install-deps.sh bench
 	@bash bench/run
+	@bash bench/dispatch
 
 build: deps
 	swift build

@@ -76,6 +76,12 @@ let package = Package(
             path: "Sources/Foundation/HTTPClient",
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "Subprocess",
+            dependencies: ["CSystemShim", "BlockingPool"],
+            path: "Sources/Foundation/Subprocess",
+            swiftSettings: swiftSettings
+        ),
 
         // MARK: Domain modules
         .target(
@@ -107,7 +113,11 @@ let package = Package(
         ),
         .target(
             name: "AgentNode",
-            dependencies: ["AgentProtocol", "HTTPClient", "WebServer"],
+            dependencies: [
+                "AgentProtocol", "HTTPClient", "Subprocess", "FalajCrypto", "BlockingPool",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             path: "Sources/ComputeAgents/Node",
             swiftSettings: swiftSettings
         ),
@@ -134,7 +144,7 @@ let package = Package(
         .executableTarget(
             name: "FalajCLI",
             dependencies: [
-                "Portal", "WebServer", "PostgresClient", "BlockingPool", "Tenancy", "Residency", "FalajCrypto",
+                "Portal", "ComputeAgents", "AgentProtocol", "HTTPClient", "WebServer", "PostgresClient", "BlockingPool", "Tenancy", "Residency", "FalajCrypto",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -145,7 +155,13 @@ let package = Package(
         ),
         .executableTarget(
             name: "FalajAgent",
-            dependencies: ["AgentNode", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "AgentNode", "AgentProtocol",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
             path: "Sources/Executables/falaj-agent",
             swiftSettings: swiftSettings
         ),
@@ -204,6 +220,17 @@ let package = Package(
             name: "ComputeAgentsTests",
             dependencies: [
                 "ComputeAgents", "AgentProtocol", "Tenancy", "Residency", "PostgresClient", "FalajCrypto", "TestSupport",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "SubprocessTests", dependencies: ["Subprocess"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "AgentNodeTests",
+            dependencies: [
+                "AgentNode", "AgentProtocol", "Subprocess", "WebServer", "FalajCrypto",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings

@@ -39,7 +39,7 @@ final class PortalTestServer: Sendable {
             let stores = Dictionary(uniqueKeysWithValues: TenancyTestEnvironment.regions.map {
                 ($0.id, FileBlobStore(root: blobRoot.appendingPathComponent($0.id)) as any BlobStore)
             })
-            var agentsConfiguration = ComputeAgentsConfiguration(publicURL: "http://127.0.0.1")
+            var agentsConfiguration = ComputeAgentsConfiguration()
             agentsConfiguration.maximumLeaseWaitSeconds = 2
             let computeAgents = ComputeAgentsServices(
                 router: environment.router, blobs: TenantBlobs(keys: keys, stores: stores), configuration: agentsConfiguration, logger: logger

@@ -33,6 +33,30 @@ import Testing
                     try await environment.services.authenticator.login(email: owner.member.email, password: TenancyFixtures.password, clientAddress: "1", userAgent: "").token
                 )
                 _ = try await environment.services.dataSubjectRequests.requestExport(owner.context, subject: session.member.id)
+                // Compute jobs (ComputeAgents): a job with an attempt, a log chunk, an event and an artifact.
+                try await environment.router.withTenantTransaction(owner.context.tenantID) { connection in
+                    let (tenant, job) = (owner.context.tenantID.rawValue, UUID())
+                    try await connection.execute(
+                        """
+                        INSERT INTO jobs (tenant_id, id, kind, cpu_millis, memory_bytes, fair_seq, allowed_regions, submitted_by, state, attempt)
+                        VALUES (\(tenant), \(job), 'drift.check', 1000, 0, 1, ARRAY['eu-west-1'], 'system', 'running', 1)
+                        """
+                    )
+                    try await connection.execute(
+                        """
+                        INSERT INTO job_attempts (tenant_id, job_id, attempt, agent_id, agent_region, token_hash, state)
+                        VALUES (\(tenant), \(job), 1, \(UUID()), 'eu-west-1', \(SecureRandom.bytes(count: 32)), 'started')
+                        """
+                    )
+                    try await connection.execute("INSERT INTO job_log_chunks (tenant_id, job_id, attempt, seq, data) VALUES (\(tenant), \(job), 1, 0, \([UInt8]("hi".utf8)))")
+                    try await connection.execute("INSERT INTO job_events (tenant_id, job_id, attempt, kind, event_time) VALUES (\(tenant), \(job), 1, 'started', now())")
+                    try await connection.execute(
+                        """
+                        INSERT INTO job_artifacts (tenant_id, job_id, attempt, path, blob_name, size_bytes, sha256)
+                        VALUES (\(tenant), \(job), 1, 'model.bin', 'jobs/x/1/model.bin', 2, \(String(repeating: "a", count: 64)))
+                        """
+                    )
+                }
                 tenants.append(owner)
             }
             #expect(await environment.privacyRunner().runOnce() == 2)

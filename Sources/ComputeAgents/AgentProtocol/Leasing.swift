@@ -163,4 +163,11 @@ public struct CommandJobSpec: Codable, Sendable, Equatable {
         self.command = command
         self.environment = environment
     }
+
+    /// Decodes a spec; `environment` may be left out (no variables).
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        command = try container.decode([String].self, forKey: .command)
+        environment = try container.decodeIfPresent([String: String].self, forKey: .environment) ?? [:]
+    }
 }

@@ -14,11 +14,13 @@ public struct ComputeAgentsConfiguration: Sendable {
     public var maximumLeaseWaitSeconds = 25
     /// How often the reaper looks for lost agents, expired leases and stale gangs, in seconds.
     public var reaperIntervalSeconds = 5
-    /// The base URL jobs use to reach the control plane (`FALAJ_API` in a job's environment).
-    public var publicURL: String
+    /// The URL agents and people reach the control plane at (`--public-url`), shown in join commands; nil when not
+    /// configured: pages then use the address the request came in on, and agents give jobs the URL they use
+    /// themselves as `FALAJ_API`.
+    public var publicURL: String?
 
     /// Creates a configuration with the defaults above.
-    public init(publicURL: String) { self.publicURL = publicURL }
+    public init(publicURL: String? = nil) { self.publicURL = publicURL }
 }
 
 /// The most a tenant's plan allows, checked when a job is submitted (Billing maps plans to these numbers).

@@ -1,9 +1,6 @@
-public import Foundation
 public import Logging
 public import Residency
 public import ServiceLifecycle
-public import Tenancy
-public import AgentProtocol
 
 /// The control-plane side of compute agents, built once per process by `falaj serve` and handed to the portal.
 public final class ComputeAgentsServices: Sendable {
@@ -39,8 +36,7 @@ public final class ComputeAgentsServices: Sendable {
     /// The background services `falaj serve` runs: the dispatch wake-up listeners (LISTEN/NOTIFY per cell) and the
     /// reaper (lost agents, expired leases, stale gangs). Each ends on graceful shutdown.
     public var backgroundServices: [any Service] {
-        // The dispatch wake-up (DispatchSignal's listener service) and the reaper are added by their implementations.
-        fatalError("ComputeAgentsServices is being implemented")
+        [dispatcher.wakeUpService, AgentReaper(context: context, dispatcher: dispatcher)]
     }
 }
 
@@ -55,4 +51,6 @@ struct ComputeAgentsContext: Sendable {
     let configuration: ComputeAgentsConfiguration
     /// Background work logs here.
     let logger: Logger
+    /// The dispatcher's in-process state (the lease wake-up signal), shared by every copy of the context.
+    let dispatch = DispatchShared()
 }

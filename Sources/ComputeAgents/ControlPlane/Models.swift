@@ -55,6 +55,9 @@ public struct AgentIdentity: Sendable, Equatable {
     public var gpus: [GPUDevice]
     /// The rendezvous address (MASTER_ADDR when it is rank 0).
     public var address: String
+    /// Whether the agent authenticated with its previous credential (the answer carrying its renewal was lost), so
+    /// the next heartbeat issues a new current credential and keeps the previous one.
+    var isUsingPreviousCredential = false
 }
 
 /// An agent's registry status; "busy" is derived (``AgentSummary/isBusy``).

@@ -9,8 +9,8 @@ import Tenancy
 struct AdminCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "admin",
-        abstract: "Operator tasks: create operator accounts, verify the audit trail, re-wrap data keys.",
-        subcommands: [CreateOperatorCommand.self, AuditCommand.self, KeysCommand.self]
+        abstract: "Operator tasks: create operator accounts, verify the audit trail, re-wrap data keys, create agent join tokens.",
+        subcommands: [CreateOperatorCommand.self, AuditCommand.self, KeysCommand.self, JoinTokenCommand.self]
     )
 }
 

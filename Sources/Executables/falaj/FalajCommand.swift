@@ -7,7 +7,7 @@ struct FalajCommand: AsyncParsableCommand {
         commandName: "falaj",
         abstract: "Falaj: a multi-tenant ML platform that keeps each tenant's data in its region.",
         version: "0.1.0",
-        subcommands: [ServeCommand.self, MigrateCommand.self, AdminCommand.self],
+        subcommands: [ServeCommand.self, MigrateCommand.self, AdminCommand.self, BenchCommand.self],
         defaultSubcommand: ServeCommand.self
     )
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import BlockingPool
+import ComputeAgents
 import Foundation
 import Logging
 import Portal
@@ -38,6 +39,15 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("public-dir"), help: "Folder served under /static/. Env: FALAJ_PUBLIC_DIR. Default: ./Public")
     var publicDirectoryOption: String?
 
+    @Option(name: .customLong("public-url"), help: "The URL agents and people reach this server at (shown in join commands). Env: FALAJ_PUBLIC_URL. Default: the address a page was requested at")
+    var publicURLOption: String?
+
+    @Option(name: .customLong("blob-dir"), help: "Folder of the per-region encrypted blob stores (<dir>/<region>). Env: FALAJ_BLOB_DIR. Default: <data-dir>/blobs")
+    var blobDirectoryOption: String?
+
+    @Option(name: .customLong("agent-heartbeat-seconds"), help: "How often agents heartbeat; they are lost after 4.5 intervals without one. Env: FALAJ_AGENT_HEARTBEAT_SECONDS. Default: 10")
+    var agentHeartbeatSecondsOption: Int?
+
     @OptionGroup var database: DatabaseOptions
 
     func run() async throws {
@@ -74,6 +84,9 @@ struct ServeCommand: AsyncParsableCommand {
             let metrics = HTTPMetrics()
             let serverBox = ServerReference()
             let tenantKeys = TenantKeys(router: tenancy.environment.router, keyrings: keyrings)
+            let computeAgents = try await computeAgentsServices(
+                router: tenancy.environment.router, keys: tenantKeys, http: http, environment: environment, logger: logger
+            )
             let portalEnvironment = PortalEnvironment(
                 publicDirectory: publicDirectory,
                 readiness: { await databases.readiness() },
@@ -88,6 +101,7 @@ struct ServeCommand: AsyncParsableCommand {
                 },
                 tenancy: tenancy,
                 keys: tenantKeys,
+                computeAgents: computeAgents,
                 logger: logger
             )
             let router = try await PortalRouter.make(environment: portalEnvironment, metrics: metrics)
@@ -110,13 +124,36 @@ struct ServeCommand: AsyncParsableCommand {
                 DataSubjectRequestRunner(environment: tenancy.environment, shredder: tenantKeys),
                 RetentionService(router: tenancy.environment.router, logger: logger),
             ]
-            let group = ServiceGroup(services: [server, StartupAnnouncement(lines: lines)] + privacyServices, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+            let services: [any Service] = [server, StartupAnnouncement(lines: lines)] + privacyServices + computeAgents.backgroundServices
+            let group = ServiceGroup(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
             try await group.run()
         } catch {
             await databases.close()
             throw error
         }
         await databases.close()
+    }
+
+    /// The registry, job queue and dispatcher over per-region file blob stores (`<blob-dir>/<region>`).
+    private func computeAgentsServices(
+        router: CellRouter, keys: TenantKeys, http: HTTPServerConfiguration, environment: [String: String], logger: Logger
+    ) async throws -> ComputeAgentsServices {
+        let blobRoot = URL(fileURLWithPath: blobDirectoryOption ?? environment["FALAJ_BLOB_DIR"] ?? database.dataDirectory + "/blobs").standardizedFileURL
+        var stores: [String: any BlobStore] = [:]
+        for region in router.regionIDs {
+            let folder = blobRoot.appendingPathComponent(region)
+            try await BlockingPool.shared.run { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700]) }
+            stores[region] = FileBlobStore(root: folder)
+        }
+        var configuration = ComputeAgentsConfiguration(publicURL: publicURLOption ?? environment["FALAJ_PUBLIC_URL"])
+        if let seconds = agentHeartbeatSecondsOption ?? environment["FALAJ_AGENT_HEARTBEAT_SECONDS"].flatMap({ Int($0) }) {
+            guard (1...3600).contains(seconds) else { throw ValidationError("--agent-heartbeat-seconds must be between 1 and 3600") }
+            configuration.heartbeatIntervalSeconds = seconds
+            configuration.lostAfterSeconds = max(3, seconds * 9 / 2)
+            configuration.leaseSeconds = max(3, seconds * 9 / 2)
+            configuration.reaperIntervalSeconds = max(1, seconds / 2)
+        }
+        return ComputeAgentsServices(router: router, blobs: TenantBlobs(keys: keys, stores: stores), configuration: configuration, logger: logger)
     }
 
     private func tlsConfiguration(environment: [String: String]) throws -> TLSConfiguration? {

@@ -12,7 +12,7 @@ extension DataSubjectRequestRunner {
     /// are found through `information_schema` and deleted after these, in name order.
     static let erasureOrder = [
         "data_exports", "mfa_recovery_codes", "sessions", "api_keys", "memberships", "invitations", "outbox", "custom_roles", "users",
-        "tenant_settings", "retention_policies",
+        "tenant_settings", "retention_policies", "job_artifacts", "job_log_chunks", "job_events", "job_attempts", "jobs",
     ]
 
     /// Erases a whole organisation in named steps, each recorded when done:

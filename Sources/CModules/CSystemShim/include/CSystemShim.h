@@ -4,6 +4,7 @@
  * epoll_event is a packed struct on x86_64, and a few calls are macros. */
 #include <stdint.h>
 #include <sys/types.h>
+#include "CSystemShimSpawn.h"
 
 /** An unpacked copy of `struct epoll_event`. */
 typedef struct {

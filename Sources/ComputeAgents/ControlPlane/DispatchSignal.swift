@@ -1,0 +1,88 @@
+import Synchronization
+
+/// The in-process wake-up for lease long-polls: a generation counter that ``fire()`` bumps, and the waiters that
+/// resume when it moves.
+///
+/// A poller reads ``generation`` before it looks for work and then waits with ``wait(after:timeout:)``; a job queued
+/// between the look and the wait has already bumped the generation, so the wait returns at once and nothing is missed.
+/// Submissions in this process fire it directly; the `falaj_dispatch` LISTEN service fires it for other processes.
+final class DispatchSignal: Sendable {
+    private struct State {
+        var generation: UInt64 = 0
+        var nextWaiterID = 0
+        var waiters: [Int: CheckedContinuation<Void, Never>] = [:]
+    }
+
+    private let state = Mutex(State())
+
+    /// The current generation.
+    var generation: UInt64 { state.withLock { $0.generation } }
+
+    /// Wakes every waiter.
+    func fire() {
+        let waiters = state.withLock { state in
+            state.generation &+= 1
+            let waiters = state.waiters
+            state.waiters.removeAll()
+            return waiters
+        }
+        for waiter in waiters.values { waiter.resume() }
+    }
+
+    /// Suspends until the generation moves past `generation`, `timeout` passes, or the task is cancelled.
+    func wait(after generation: UInt64, timeout: Duration) async {
+        guard timeout > .zero else { return }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.waitForChange(after: generation) }
+            group.addTask { try? await Task.sleep(for: timeout) }
+            await group.next()
+            group.cancelAll()
+        }
+    }
+
+    private func waitForChange(after generation: UInt64) async {
+        let id = state.withLock { state -> Int in
+            state.nextWaiterID += 1
+            return state.nextWaiterID
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let resumeNow = state.withLock { state -> Bool in
+                    if state.generation != generation || Task.isCancelled { return true }
+                    state.waiters[id] = continuation
+                    return false
+                }
+                if resumeNow { continuation.resume() }
+            }
+        } onCancel: {
+            state.withLock { $0.waiters.removeValue(forKey: id) }?.resume()
+        }
+    }
+}
+
+/// In-memory state the dispatcher shares between requests of this process (held by ``ComputeAgentsContext``).
+final class DispatchShared: Sendable {
+    /// Wakes lease long-polls.
+    let signal = DispatchSignal()
+    /// Rotates the cell a lease looks at first, so no cell's queue is always served last.
+    let rotation = Atomic<Int>(0)
+    /// When a gang job was last tried, so an unformable gang does not cost every lease a directory query.
+    private let gangTries = Mutex<[String: ContinuousClock.Instant]>([:])
+
+    /// The index of the first cell to look at for the next lease among `count` cells.
+    func nextStart(of count: Int) -> Int {
+        guard count > 1 else { return 0 }
+        return rotation.add(1, ordering: .relaxed).newValue % count
+    }
+
+    /// Whether the gang job `key` may be tried now (at most once per `interval`); records the try.
+    func mayTryGang(_ key: String, interval: Duration = .seconds(1)) -> Bool {
+        let now = ContinuousClock.now
+        return gangTries.withLock { tries in
+            if let last = tries[key], now - last < interval { return false }
+            if tries.count > 10_000 { tries = tries.filter { now - $0.value < interval } }
+            tries[key] = now
+            return true
+        }
+    }
+}
