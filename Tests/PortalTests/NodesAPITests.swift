@@ -72,7 +72,7 @@ struct NodesAPITests {
             #expect(created.statusCode == 201, "\(created.bodyText)")
             let body = APIFixtures.json(created)
             let token = try #require(body["token"] as? String)
-            #expect(body["join_command"] as? String == "falaj-agent --server http://127.0.0.1 --join-token \(token)")
+            #expect(body["join_command"] as? String == "falaj-agent --server http://127.0.0.1:\(server.port) --join-token \(token)")
             let summary = try #require(body["join_token"] as? [String: Any])
             #expect(summary["dedicated_tenant_id"] as? String == a.tenant.id.description)
             #expect(summary["max_uses"] as? Int == 1 && summary["is_usable"] as? Bool == true)

@@ -25,7 +25,7 @@ struct NodesPagesTests {
             )
             #expect(created.statusCode == 200)
             let token = try #require(Self.text(ofElement: "new-join-token", in: created.bodyText))
-            #expect(Self.text(ofElement: "join-command", in: created.bodyText) == "falaj-agent --server http://127.0.0.1 --join-token \(token)")
+            #expect(Self.text(ofElement: "join-command", in: created.bodyText) == "falaj-agent --server http://127.0.0.1:\(server.port) --join-token \(token)")
             let again = try await browser.get("/app/nodes")
             #expect(!again.bodyText.contains(token) && again.bodyText.contains("gpu=a100, rack=7"))
 

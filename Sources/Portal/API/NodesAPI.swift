@@ -69,7 +69,7 @@ enum NodesAPI {
             let context = try request.requireContext()
             let body: CreateJoinTokenRequest = try await request.decodeJSON()
             let services = try JobsAPI.services(environment)
-            let created = try await createToken(body.request(tenant: context.tenantID), by: .tenantAdmin(context), services: services)
+            let created = try await createToken(body.request(tenant: context.tenantID), by: .tenantAdmin(context), services: services, baseURL: request.baseURL)
             return try APIResponse.json(created, status: .created)
         }
 
@@ -84,12 +84,15 @@ enum NodesAPI {
     }
 
     /// Creates a token and the command that enrols a node with it; field errors use the API's names.
-    static func createToken(_ request: JoinTokenRequest, by administrator: NodeAdministrator, services: ComputeAgentsServices) async throws -> CreatedJoinTokenJSON {
+    /// - Parameter baseURL: the address the request came in on, for the join command when no public URL is configured.
+    static func createToken(
+        _ request: JoinTokenRequest, by administrator: NodeAdministrator, services: ComputeAgentsServices, baseURL: String
+    ) async throws -> CreatedJoinTokenJSON {
         do {
             let created = try await services.joinTokens.create(request, by: administrator)
             return CreatedJoinTokenJSON(
                 joinToken: JoinTokenJSON(created.summary), token: created.token,
-                joinCommand: joinCommand(publicURL: services.configuration.publicURL, token: created.token)
+                joinCommand: joinCommand(publicURL: services.configuration.publicURL ?? baseURL, token: created.token)
             )
         } catch ComputeAgentsError.invalidFields(let fields) {
             let renamed = fields.map { ($0.key == "lifetime_seconds" ? "expires_in_hours" : JobsJSON.snakeCase($0.key), $0.value) }

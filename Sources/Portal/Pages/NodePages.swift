@@ -25,7 +25,7 @@ enum NodePages {
             let context = try request.requireContext()
             do {
                 let token = try NodeForms.tokenRequest(request.form, tenant: context.tenantID)
-                let created = try await NodesAPI.createToken(token, by: .tenantAdmin(context), services: try JobsAPI.services(pages.environment))
+                let created = try await NodesAPI.createToken(token, by: .tenantAdmin(context), services: try JobsAPI.services(pages.environment), baseURL: Pages.baseURL(request))
                 return try await tenantPage(request, pages: pages, ["created": NodeViews.created(created)])
             } catch let error as ComputeAgentsError {
                 let failure = NodeForms.failure(error)
@@ -60,7 +60,8 @@ enum NodePages {
             do {
                 let tenant = form["tenant"].isEmpty ? nil : try TenantID(form["tenant"]).orThrow(field: "tenant", "Choose an organisation or 'shared'")
                 let created = try await NodesAPI.createToken(
-                    try NodeForms.tokenRequest(form, tenant: tenant), by: administrator, services: try JobsAPI.services(pages.environment)
+                    try NodeForms.tokenRequest(form, tenant: tenant), by: administrator, services: try JobsAPI.services(pages.environment),
+                    baseURL: Pages.baseURL(request)
                 )
                 return try await operatorTokensPage(request, pages: pages, ["created": NodeViews.created(created)])
             } catch let error as ComputeAgentsError {
