@@ -121,8 +121,10 @@ struct JobsAPITests {
     @Test func viewerReadsJobsButCannotSubmitOrCancel() async throws {
         try await PortalTestServer.with { server in
             let a = try await APIFixtures.tenant(server, name: "Watchers", plan: "team")
-            let viewer = try await APIFixtures.member(server, a.owner, email: "viewer@watchers.example", role: "viewer")
-            let viewerKey = try await APIFixtures.key(server, viewer, permissions: Array(BuiltInRole.viewer.permissions))
+            // As in the permission matrix: the key is made while the member is an owner; the role then narrows it.
+            let viewer = try await APIFixtures.member(server, a.owner, email: "viewer@watchers.example", role: "owner")
+            let viewerKey = try await APIFixtures.key(server, viewer, permissions: Permission.allCases)
+            try await server.tenancy.members.changeRole(a.owner, member: try #require(viewer.actor.userID), to: "viewer")
             let browser = server.browser()
             let id = try #require(APIFixtures.json(try await browser.api("POST", "/api/v1/jobs", json: Self.commandJob(), bearer: a.key))["id"] as? String)
 
@@ -139,8 +141,8 @@ struct JobsAPITests {
 
     @Test func anotherTenantCannotSeeOrTouchTheJob() async throws {
         try await PortalTestServer.with { server in
-            let a = try await APIFixtures.tenant(server, name: "Alpha Jobs", plan: "team")
-            let b = try await APIFixtures.tenant(server, name: "Beta Jobs", plan: "team")
+            let a = try await APIFixtures.tenant(server, name: "AlphaJobs", plan: "team")
+            let b = try await APIFixtures.tenant(server, name: "BetaJobs", plan: "team")
             let browser = server.browser()
             let id = try #require(APIFixtures.json(try await browser.api("POST", "/api/v1/jobs", json: Self.commandJob(), bearer: a.key))["id"] as? String)
             for (method, path) in [

@@ -59,7 +59,7 @@ struct JobsLifecycleTests {
             #expect(try await TestAgent.send(browser, "POST", AgentEndpoint.events(id), metrics, bearer: job.token).statusCode == 204)
             let artifact = Array((0..<300_000).map { UInt8(truncatingIfNeeded: $0 &* 31) })
             let upload = try await TestAgent.sendBytes(
-                browser, "PUT", AgentEndpoint.artifact(id, path: "out/model v1.bin"), artifact, job: job,
+                browser, "PUT", AgentEndpoint.artifact(id, path: "out/model-v1.bin"), artifact, job: job,
                 headers: [(AgentProtocol.sha256Header, MigrationChecksum.sha256Hex(artifact))]
             )
             #expect(upload.statusCode == 201, "\(upload.bodyText)")
@@ -80,12 +80,12 @@ struct JobsLifecycleTests {
             #expect(latest.map(\.0) == ["accuracy", "loss"] && latest.last?.1 == 0.4, "\(latest)")
             let artifacts = try #require(detail["artifacts"] as? [[String: Any]])
             let download = try #require(artifacts.first?["download_url"] as? String)
-            #expect(download.hasSuffix("/artifacts/out/model%20v1.bin"), "\(download)")
+            #expect(download.hasSuffix("/artifacts/out/model-v1.bin"), "\(download)")
 
             let file = try await browser.api("GET", download, bearer: a.key)
             #expect(file.statusCode == 200 && file.body == artifact)
             #expect(file.header("Content-Type") == "application/octet-stream")
-            #expect(file.header("Content-Disposition")?.hasPrefix(#"attachment; filename="model v1.bin""#) == true)
+            #expect(file.header("Content-Disposition")?.hasPrefix(#"attachment; filename="model-v1.bin""#) == true)
             #expect(try await browser.api("GET", "/api/v1/jobs/\(id)/artifacts/out/other.bin", bearer: a.key).statusCode == 404)
 
             // A reconnecting client resumes after the last event it saw.
@@ -100,11 +100,11 @@ struct JobsLifecycleTests {
             page.setCookie("falaj_session", try await JobsPagesTests.session(server, a))
             let html = try await page.get("/app/jobs/\(id)")
             #expect(html.statusCode == 200)
-            for fragment in ["succeeded", "epoch 1 loss 0.9", "accuracy", "<polyline", "model v1.bin", "/static/js/job-log.js", #"data-final="true""#] {
+            for fragment in ["succeeded", "epoch 1 loss 0.9", "accuracy", "<polyline", "model-v1.bin", "/static/js/job-log.js", #"data-final="true""#] {
                 #expect(html.bodyText.contains(fragment), "job page lacks \(fragment)")
             }
             #expect(!html.bodyText.contains("cancel-form"), "no cancel button on a finished job")
-            let pageDownload = try await page.get("/app/jobs/\(id)/artifacts/out/model%20v1.bin")
+            let pageDownload = try await page.get("/app/jobs/\(id)/artifacts/out/model-v1.bin")
             #expect(pageDownload.statusCode == 200 && pageDownload.body == artifact)
         }
     }

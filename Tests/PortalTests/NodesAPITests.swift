@@ -134,16 +134,17 @@ struct NodesAPITests {
 
     @Test func nodesNeedNodesManageAndStayWithinTheTenant() async throws {
         try await PortalTestServer.with { server in
-            let a = try await APIFixtures.tenant(server, name: "Owner Nodes", plan: "team")
-            let b = try await APIFixtures.tenant(server, name: "Other Nodes", plan: "team")
+            let a = try await APIFixtures.tenant(server, name: "OwnerNodes", plan: "team")
+            let b = try await APIFixtures.tenant(server, name: "OtherNodes", plan: "team")
             let browser = server.browser()
             let created = APIFixtures.json(try await browser.api("POST", "/api/v1/join-tokens", json: #"{"region":"eu-west-1","max_uses":2}"#, bearer: a.key))
             let token = try #require(created["token"] as? String)
             let tokenID = try #require((created["join_token"] as? [String: Any])?["id"] as? String)
             let agent = try await TestAgent.enrol(browser, token: token)
 
-            let scientist = try await APIFixtures.member(server, a.owner, email: "ds@owner-nodes.example", role: "data_scientist")
-            let scientistKey = try await APIFixtures.key(server, scientist, permissions: Array(BuiltInRole.dataScientist.permissions))
+            let scientist = try await APIFixtures.member(server, a.owner, email: "ds@ownernodes.example", role: "owner")
+            let scientistKey = try await APIFixtures.key(server, scientist, permissions: Permission.allCases)
+            try await server.tenancy.members.changeRole(a.owner, member: try #require(scientist.actor.userID), to: "data_scientist")
             for (method, path) in [("GET", "/api/v1/nodes"), ("GET", "/api/v1/join-tokens"), ("POST", "/api/v1/nodes/\(agent.id)/drain")] {
                 let response = try await browser.api(method, path, bearer: scientistKey)
                 #expect(response.statusCode == 403 && response.bodyText.contains("nodes.manage"), "\(method) \(path) → \(response.statusCode)")

@@ -49,7 +49,7 @@ struct NodesPagesTests {
 
     @Test func operatorSeesEveryNodeAndCreatesSharedAndDedicatedTokens() async throws {
         try await PortalTestServer.with { server in
-            let a = try await APIFixtures.tenant(server, name: "Tenant Nodes", plan: "team")
+            let a = try await APIFixtures.tenant(server, name: "TenantNodes", plan: "team")
             _ = try await server.tenancy.operators.ensureOperator(email: "ops@falaj.example", displayName: "Ops", password: APIFixtures.password)
             let browser = server.browser()
             #expect(try await browser.get("/operator/nodes").header("Location") == "/operator/login")
@@ -66,7 +66,7 @@ struct NodesPagesTests {
             let dedicated = try await browser.post(
                 "/operator/join-tokens", [("region", "eu-west-1"), ("tenant", a.tenant.id.description), ("labels", ""), ("max_uses", "1"), ("expires_hours", "24")]
             )
-            #expect(dedicated.statusCode == 200 && dedicated.bodyText.contains("Tenant Nodes"))
+            #expect(dedicated.statusCode == 200 && dedicated.bodyText.contains("TenantNodes"))
 
             let agent = try await TestAgent.enrol(server.browser(), token: sharedToken)
             let nodes = try await browser.get("/operator/nodes")
