@@ -35,6 +35,11 @@ extension APITests {
             let bRole = try await server.tenancy.roles.create(b.owner, name: "Data steward", permissions: ["data.read"])
             let bKey = try await server.tenancy.apiKeys.create(bMember, name: "bravo pipeline", permissions: ["data.read"], expiresInDays: 30)
             let bExport = try await server.tenancy.dataSubjectRequests.requestExport(b.owner, subject: try #require(b.owner.actor.userID))
+            // B's compute objects: a queued job, a join token and the dedicated node it enrolled.
+            let bJob = try #require(APIFixtures.json(try await server.browser().api("POST", "/api/v1/jobs", json: JobsAPITests.commandJob(), bearer: b.key))["id"] as? String)
+            let bToken = APIFixtures.json(try await server.browser().api("POST", "/api/v1/join-tokens", json: #"{"region":"eu-west-1","max_uses":2}"#, bearer: b.key))
+            let bNode = try await TestAgent.enrol(server.browser(), token: try #require(bToken["token"] as? String)).id.uuidString.lowercased()
+            let bTokenID = try #require((bToken["join_token"] as? [String: Any])?["id"] as? String).lowercased()
             let before = try await TenantSnapshot(server, b.owner)
             let bMemberID = try #require(bMember.actor.userID)
             let bOwnerID = try #require(b.owner.actor.userID)
@@ -48,6 +53,9 @@ extension APITests {
                 "/api/v1/api-keys": [["id": bKey.summary.id.uuidString.lowercased()]],
                 "/api/v1/roles": [["key": bRole.key]],
                 "/api/v1/privacy/exports": [["id": bExport.id.uuidString.lowercased()]],
+                "/api/v1/jobs": [["id": bJob.lowercased()]],
+                "/api/v1/nodes": [["id": bNode]],
+                "/api/v1/join-tokens": [["id": bTokenID]],
             ]
             let bodies = ["/api/v1/members/:id": #"{"role":"viewer"}"#, "/api/v1/members/:id/mfa-requirement": #"{"required":true}"#]
             let browser = server.browser()
@@ -68,6 +76,10 @@ extension APITests {
             }
             #expect(called >= 7)
             #expect(try await TenantSnapshot(server, b.owner) == before)
+            #expect(APIFixtures.json(try await browser.api("GET", "/api/v1/jobs/\(bJob)", bearer: b.key))["state"] as? String == "queued")
+            #expect(try await NodesAPITests.status(of: try #require(UUID(uuidString: bNode)), browser, b.key) == "ready")
+            let bTokens = APIFixtures.json(try await browser.api("GET", "/api/v1/join-tokens", bearer: b.key))["items"] as? [[String: Any]]
+            #expect(bTokens?.first?["is_usable"] as? Bool == true)
 
             for list in ["/api/v1/members", "/api/v1/invitations", "/api/v1/roles", "/api/v1/api-keys", "/api/v1/me", "/api/v1/security-settings"] {
                 let response = try await browser.api("GET", list, bearer: a.key)
