@@ -129,7 +129,13 @@ enum JobView {
             ["time": Pages.format($0.report.time), "message": $0.report.message ?? ""]
         }
         return [
-            "job": Pages.merge(row(job), ["isFinal": job.state.isFinal, "message": job.message, "placementNote": job.placementNote]),
+            "job": Pages.merge(
+                row(job),
+                [
+                    "isFinal": job.state.isFinal, "message": job.message, "hasMessage": !job.message.isEmpty, "placementNote": job.placementNote,
+                    "hasPlacementNote": !job.placementNote.isEmpty,
+                ]
+            ),
             "id": id,
             "exitCode": job.exitCode.map(String.init) ?? "—",
             "allowedRegions": job.allowedRegions.joined(separator: ", "),
@@ -144,7 +150,7 @@ enum JobView {
                 [
                     "attempt": attempt.attempt, "rank": attempt.nodeRank, "agent": String(attempt.agentID.uuidString.lowercased().prefix(8)),
                     "region": attempt.agentRegion, "state": attempt.state, "exitCode": attempt.exitCode.map(String.init) ?? "—",
-                    "message": attempt.message, "assigned": Pages.format(attempt.assignedAt), "started": Pages.format(attempt.startedAt),
+                    "message": attempt.message, "hasMessage": !attempt.message.isEmpty, "assigned": Pages.format(attempt.assignedAt), "started": Pages.format(attempt.startedAt),
                     "finished": Pages.format(attempt.finishedAt), "wall": attempt.wallSeconds.map { String(format: "%.1f s", $0) } ?? "—",
                 ]
             },

@@ -77,6 +77,7 @@ enum JobPages {
             "jobs": jobs.map(JobView.row),
             "hasJobs": !jobs.isEmpty,
             "filter": filter?.rawValue ?? "",
+            "hasFilter": filter != nil,
             "states": JobState.allCases.map { ["name": $0.rawValue, "isSelected": $0 == filter] },
             "canSubmit": context.allows(.jobsWrite),
             "regions": regions.map { ["id": $0.id, "displayName": $0.displayName, "isSelected": $0.id == values["region"]] },

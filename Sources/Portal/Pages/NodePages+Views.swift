@@ -72,7 +72,7 @@ enum NodeViews {
         }
         if let gpu = agent.utilization.gpuPercent { usage.append(String(format: "GPU %.0f%%", gpu)) }
         return [
-            "id": agent.id.uuidString.lowercased(), "hostname": inventory.hostname, "region": agent.region,
+            "id": agent.id.uuidString.lowercased(), "shortID": String(agent.id.uuidString.lowercased().prefix(8)), "hostname": inventory.hostname, "region": agent.region,
             "labels": inventory.labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", "),
             "cpu": "\(inventory.cpuCores) cores", "cpuModel": inventory.cpuModel, "memory": JobView.bytes(inventory.memoryBytes),
             "gpus": gpuNames.isEmpty ? "—" : gpuNames.joined(separator: ", "), "utilization": usage.joined(separator: " · "),
@@ -87,7 +87,8 @@ enum NodeViews {
     static func token(_ token: JoinTokenSummary, tenantNames: [String: String]) -> [String: Any] {
         let status = token.revokedAt != nil ? "revoked" : token.uses >= token.maxUses ? "used up" : token.expiresAt <= Date() ? "expired" : "usable"
         return [
-            "id": token.id.uuidString.lowercased(), "prefix": token.displayPrefix, "description": token.description, "region": token.region,
+            "id": token.id.uuidString.lowercased(), "prefix": token.displayPrefix, "description": token.description,
+            "hasDescription": !token.description.isEmpty, "region": token.region,
             "labels": token.labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", "),
             "uses": "\(token.uses)/\(token.maxUses)", "expires": Pages.format(token.expiresAt), "created": Pages.format(token.createdAt),
             "createdBy": token.createdBy, "status": status, "badge": token.isUsable ? "badge ok" : "badge warn", "isUsable": token.isUsable,
