@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -51,7 +52,7 @@ static int set_limit(int resource, int64_t value) {
 }
 
 /* Runs in the child: async-signal-safe calls only, no allocation. Never returns. */
-static void child_run(const falaj_spawn_options *options, int report_fd) {
+static void child_run(const falaj_spawn_options *options, int report_fd, pid_t parent) {
     sigset_t none;
     sigemptyset(&none);
     struct sigaction defaults;
@@ -88,6 +89,11 @@ static void child_run(const falaj_spawn_options *options, int report_fd) {
     }
 
     if (options->directory != NULL && chdir(options->directory) != 0) child_fail(report_fd, STAGE_DIRECTORY, errno);
+
+    /* If the agent dies (kill -9), the job's leader gets SIGKILL instead of running on unsupervised; its lease expires
+       and the job runs again elsewhere. Set after the user switch, which clears it; the parent may already be gone. */
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) child_fail(report_fd, STAGE_SETUP, errno);
+    if (getppid() != parent) _exit(127);
 
     const char *program = options->program;
     if (strchr(program, '/') != NULL) {
@@ -150,6 +156,7 @@ pid_t falaj_spawn(const falaj_spawn_options *options, char *error, size_t error_
         snprintf(error, error_length, "cannot create a pipe: %s", strerror(errno));
         return -1;
     }
+    pid_t parent = getpid();
     pid_t pid = fork();
     if (pid < 0) {
         int saved = errno;
@@ -160,7 +167,7 @@ pid_t falaj_spawn(const falaj_spawn_options *options, char *error, size_t error_
     }
     if (pid == 0) {
         close(report[0]);
-        child_run(options, report[1]);
+        child_run(options, report[1], parent);
     }
     close(report[1]);
     struct child_failure failure;

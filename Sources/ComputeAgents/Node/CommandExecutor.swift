@@ -6,7 +6,7 @@ import Subprocess
 
 /// The `command` executor: runs a ``CommandJobSpec`` in the attempt's fresh work directory.
 ///
-/// Environment: `PATH=/usr/local/bin:/usr/bin:/bin`, `HOME` (the work directory), `LANG=C.UTF-8`, the spec's
+/// Environment: `PATH=/usr/local/bin:/usr/bin:/bin`, `HOME` (the work directory), `LANG=C.UTF-8`, `FALAJ_API`, the spec's
 /// variables, the server's variables, `FALAJ_JOB_TOKEN`, `FALAJ_OUTPUT_DIR`, `CUDA_VISIBLE_DEVICES` (the leased GPU
 /// indices; empty for CPU jobs so they never grab a GPU) and the gang variables. Limits: with cgroup v2 the job's
 /// cgroup gets `memory.max` and `cpu.max` from its resources; without it only rlimits apply: `RLIMIT_AS` (a coarse
@@ -18,8 +18,9 @@ struct CommandExecutor {
     private var job: LeasedJob { execution.job }
 
     /// The child's environment (later sources win).
-    static func environment(for job: LeasedJob, spec: CommandJobSpec, workDirectory: String) -> [String: String] {
-        var environment = ["PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": workDirectory, "LANG": "C.UTF-8"]
+    static func environment(for job: LeasedJob, spec: CommandJobSpec, workDirectory: String, serverURL: String) -> [String: String] {
+        // FALAJ_API: the server's configured public URL when it sends one, else the URL this agent reaches it at.
+        var environment = ["PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": workDirectory, "LANG": "C.UTF-8", "FALAJ_API": serverURL]
         environment.merge(spec.environment) { $1 }
         environment.merge(job.environment) { $1 }
         environment["FALAJ_JOB_TOKEN"] = job.token
@@ -38,7 +39,7 @@ struct CommandExecutor {
             addressSpaceBytes: hasCgroupV2 || job.resources.gpus > 0 || memory <= 0 ? nil : max(memory * 2, memory + (1 << 30)))
         let configuration = ProcessConfiguration(
             executable: spec.command[0], arguments: Array(spec.command.dropFirst()),
-            environment: Self.environment(for: job, spec: spec, workDirectory: workDirectory),
+            environment: Self.environment(for: job, spec: spec, workDirectory: workDirectory, serverURL: execution.configuration.serverURL),
             workingDirectory: workDirectory, user: execution.runAs, limits: limits,
             cgroup: CgroupRequest(
                 parent: execution.configuration.cgroupParent, name: JobTable.key(job),
