@@ -237,7 +237,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PortalTests",
-            dependencies: ["Portal", "ComputeAgents", "AgentProtocol", "Tenancy", "Residency", "PostgresClient", "WebServer", "TestSupport", .product(name: "HTTPTypes", package: "swift-http-types")],
+            dependencies: ["Portal", "ComputeAgents", "AgentProtocol", "Tenancy", "Residency", "PostgresClient", "WebServer", "TestSupport", "FalajCrypto", .product(name: "HTTPTypes", package: "swift-http-types"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
             swiftSettings: swiftSettings
         ),
     ]

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 @testable import Portal
 import Residency
+import ServiceLifecycle
 import Tenancy
 import TestSupport
 import WebServer
@@ -14,21 +15,32 @@ final class PortalTestServer: Sendable {
     let router: Router
     /// Every route's declared access and API documentation.
     let catalog: RouteCatalog
+    /// The registry, job queue and dispatcher the portal uses.
+    let computeAgents: ComputeAgentsServices
+    private let group: ServiceGroup
     private let runTask: Task<Void, any Error>
 
     var port: Int { server.port }
     var tenancy: TenancyServices { environment.services }
 
-    private init(environment: TenancyTestEnvironment, server: HTTPServer, router: Router, catalog: RouteCatalog) {
+    private init(
+        environment: TenancyTestEnvironment, server: HTTPServer, router: Router, catalog: RouteCatalog, computeAgents: ComputeAgentsServices,
+        backgroundServices: [any Service], logger: Logger
+    ) {
         self.environment = environment
         self.server = server
         self.router = router
         self.catalog = catalog
-        self.runTask = Task { try await server.run() }
+        self.computeAgents = computeAgents
+        let group = ServiceGroup(services: [server] + backgroundServices, gracefulShutdownSignals: [], logger: logger)
+        self.group = group
+        self.runTask = Task { try await group.run() }
     }
 
     /// Starts a server; pair with ``stop()`` (or use ``with(_:)``).
-    static func start() async throws -> PortalTestServer {
+    /// - Parameter agents: the compute-agents configuration; when given, its background services (dispatch wake-up,
+    ///   reaper) run too, as in `falaj serve`.
+    static func start(agents: ComputeAgentsConfiguration? = nil) async throws -> PortalTestServer {
         let environment = try await TenancyTestEnvironment.make()
         do {
             let logger = Logger(label: "falaj.portal.test")
@@ -39,8 +51,8 @@ final class PortalTestServer: Sendable {
             let stores = Dictionary(uniqueKeysWithValues: TenancyTestEnvironment.regions.map {
                 ($0.id, FileBlobStore(root: blobRoot.appendingPathComponent($0.id)) as any BlobStore)
             })
-            var agentsConfiguration = ComputeAgentsConfiguration()
-            agentsConfiguration.maximumLeaseWaitSeconds = 2
+            var agentsConfiguration = agents ?? ComputeAgentsConfiguration()
+            if agents == nil { agentsConfiguration.maximumLeaseWaitSeconds = 2 }
             let computeAgents = ComputeAgentsServices(
                 router: environment.router, blobs: TenantBlobs(keys: keys, stores: stores), configuration: agentsConfiguration, logger: logger
             )
@@ -63,7 +75,10 @@ final class PortalTestServer: Sendable {
             configuration.port = 0
             configuration.eventLoopCount = 1
             let server = try HTTPServer(configuration: configuration, responder: router, logger: logger)
-            return PortalTestServer(environment: environment, server: server, router: router, catalog: catalog)
+            return PortalTestServer(
+                environment: environment, server: server, router: router, catalog: catalog, computeAgents: computeAgents,
+                backgroundServices: agents == nil ? [] : computeAgents.backgroundServices, logger: logger
+            )
         } catch {
             await environment.close()
             throw error
@@ -71,8 +86,8 @@ final class PortalTestServer: Sendable {
     }
 
     /// Runs `body` with a started server and stops it afterwards, also when `body` throws.
-    static func with<Result>(_ body: (PortalTestServer) async throws -> Result) async throws -> Result {
-        let server = try await start()
+    static func with<Result>(agents: ComputeAgentsConfiguration? = nil, _ body: (PortalTestServer) async throws -> Result) async throws -> Result {
+        let server = try await start(agents: agents)
         do {
             let result = try await body(server)
             await server.stop()
@@ -84,8 +99,8 @@ final class PortalTestServer: Sendable {
     }
 
     func stop() async {
+        await group.triggerGracefulShutdown()
         server.shutdown()
-        runTask.cancel()
         _ = try? await runTask.value
         await environment.close()
     }

@@ -9,6 +9,7 @@ import Synchronization
 final class DispatchSignal: Sendable {
     private struct State {
         var generation: UInt64 = 0
+        var isStopped = false
         var nextWaiterID = 0
         var waiters: [Int: CheckedContinuation<Void, Never>] = [:]
     }
@@ -17,6 +18,15 @@ final class DispatchSignal: Sendable {
 
     /// The current generation.
     var generation: UInt64 { state.withLock { $0.generation } }
+
+    /// Whether the process is shutting down: long-polls answer at once (with no work) so the server can drain.
+    var isStopped: Bool { state.withLock { $0.isStopped } }
+
+    /// Marks the process as shutting down and wakes every waiter.
+    func stop() {
+        state.withLock { $0.isStopped = true }
+        fire()
+    }
 
     /// Wakes every waiter.
     func fire() {
@@ -48,7 +58,7 @@ final class DispatchSignal: Sendable {
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 let resumeNow = state.withLock { state -> Bool in
-                    if state.generation != generation || Task.isCancelled { return true }
+                    if state.generation != generation || state.isStopped || Task.isCancelled { return true }
                     state.waiters[id] = continuation
                     return false
                 }

@@ -81,7 +81,7 @@ enum WaitExplanation {
 extension Dispatcher {
     /// See ``explainWaitingJobs()``.
     func explainWaiting() async throws -> Int {
-        let window = Double(2 * context.configuration.heartbeatIntervalSeconds)
+        let window = Double(max(2 * context.configuration.heartbeatIntervalSeconds, context.configuration.lostAfterSeconds))  // not yet lost
         let agents = try await context.router.directory.withConnection { connection in
             try await connection.query(
                 """

@@ -107,7 +107,7 @@ extension Dispatcher {
         for job: AcceptedJob, leader: AgentIdentity, needed: Int, cell: String, on connection: PostgresConnection
     ) async throws -> [(id: UUID, address: String)] {
         let selector = try await connection.query("SELECT node_selector FROM jobs WHERE tenant_id = \(job.tenantID) AND id = \(job.jobID)")[0]
-        let window = Double(2 * context.configuration.heartbeatIntervalSeconds)
+        let window = Double(max(2 * context.configuration.heartbeatIntervalSeconds, context.configuration.lostAfterSeconds))  // not yet lost
         let resources = job.resources
         let rows = try await context.router.directory.withConnection { directory in
             try await directory.query(

@@ -16,6 +16,8 @@ struct DispatchWakeUpService: Service {
                 group.addTask { await listen(region: region) }
             }
         }
+        // Graceful shutdown: held lease long-polls answer now, so the server's drain is not kept waiting by them.
+        context.dispatch.signal.stop()
     }
 
     private func listen(region: String) async {

@@ -26,14 +26,16 @@ public struct Dispatcher: Sendable {
         let deadline = clock.now + .seconds(waitSeconds)
         let signal = context.dispatch.signal
         guard agent.status == .ready else {
-            try? await Task.sleep(until: deadline, clock: clock)
+            while clock.now < deadline && !signal.isStopped && !Task.isCancelled {  // only shutdown ends it early
+                try? await Task.sleep(for: min(deadline - clock.now, .seconds(1)))
+            }
             return LeaseResponse(jobs: [])
         }
         while true {
             let generation = signal.generation
             let jobs = try await leaseOnce(agent, request)
             let now = clock.now
-            if !jobs.isEmpty || now >= deadline || Task.isCancelled { return LeaseResponse(jobs: jobs) }
+            if !jobs.isEmpty || now >= deadline || Task.isCancelled || signal.isStopped { return LeaseResponse(jobs: jobs) }
             // Woken by a submission or requeue (NOTIFY), or a one-second tick in case a wake-up was lost.
             await signal.wait(after: generation, timeout: min(deadline - now, .seconds(1)))
         }
