@@ -63,7 +63,7 @@ import Testing
 
     @Test func cancellingARunningJobKillsItsWholeProcessTree() async throws {
         try await AgentCluster.with { cluster in
-            _ = try await cluster.agent(region: "me-central-1")
+            let agent = try await cluster.agent(region: "me-central-1")
             let job = try await cluster.submit(#"sleep 300 & first=$!; sleep 300 & echo "pids $$ $first $!"; wait"#)
             var pids: [Int32] = []
             let deadline = ContinuousClock.now + .seconds(60)
@@ -75,7 +75,9 @@ import Testing
                     try await Task.sleep(for: .milliseconds(200))
                 }
             }
-            #expect(pids.count == 3)
+            let seen = try await cluster.log(job)
+            let state = try await cluster.server.computeAgents.jobs.detail(job, context: cluster.owner)
+            #expect(pids.count == 3, "\(seen) \(state) \(agent.log)")
             #expect(pids.allSatisfy { kill($0, 0) == 0 }, "the tree runs before the cancel")
             _ = try await cluster.server.computeAgents.jobs.cancel(job, context: cluster.owner)
             let detail = try await cluster.waitFor(job) { $0.summary.state.isFinal }
@@ -88,14 +90,14 @@ import Testing
 
     @Test func aTwoNodeGangStartsBothMembersWithTheRendezvousVariablesOrNeither() async throws {
         try await AgentCluster.with { cluster in
-            _ = try await cluster.agent(region: "me-central-1")
-            _ = try await cluster.agent(region: "me-central-1")
+            let first = try await cluster.agent(region: "me-central-1")
+            let second = try await cluster.agent(region: "me-central-1")
             try await Task.sleep(for: .seconds(2))  // both have heartbeated, so each is a known free gang member
             let job = try await cluster.submit(
                 #"echo "rank=$NODE_RANK world=$WORLD_SIZE master=$MASTER_ADDR:$MASTER_PORT""#, resources: ResourceRequest(cpuMillis: 500, memoryBytes: 64 << 20, nodes: 2)
             )
             let detail = try await cluster.waitFor(job, timeout: .seconds(120)) { $0.summary.state.isFinal }
-            #expect(detail.summary.state == .succeeded, "\(detail.summary.message)")
+            #expect(detail.summary.state == .succeeded, "\(detail) \(first.log) \(second.log)")
             let chunks = try await cluster.server.computeAgents.jobs.logs(job, after: nil, limit: 1000, context: cluster.owner)
             let byRank = Dictionary(grouping: chunks, by: \.nodeRank).mapValues { String(decoding: $0.flatMap(\.data), as: UTF8.self) }
             let master = try #require(byRank[0]?.split(separator: " ").last.map { String($0).trimmingCharacters(in: .whitespacesAndNewlines) })
