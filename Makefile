@@ -12,7 +12,7 @@ deps:
 ## Extra flags go in ARGS, e.g. `make run ARGS="--port 9090"`.
 run: deps
 	swift build -c release --product falaj
-	./.build/release/falaj serve $(ARGS)
+	./.build/release/falaj serve --local-agent $(ARGS)
 
 ## Starts a throwaway Postgres, runs `swift test`, stops it, then runs the browser tests; non-zero on any failure.
 test: deps

@@ -144,7 +144,7 @@ let package = Package(
         .executableTarget(
             name: "FalajCLI",
             dependencies: [
-                "Portal", "ComputeAgents", "AgentProtocol", "HTTPClient", "WebServer", "PostgresClient", "BlockingPool", "Tenancy", "Residency", "FalajCrypto",
+                "Portal", "ComputeAgents", "AgentNode", "AgentProtocol", "HTTPClient", "WebServer", "PostgresClient", "BlockingPool", "Tenancy", "Residency", "FalajCrypto",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

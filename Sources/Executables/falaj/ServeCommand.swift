@@ -1,3 +1,4 @@
+import AgentNode
 import ArgumentParser
 import BlockingPool
 import ComputeAgents
@@ -47,6 +48,12 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(name: .customLong("agent-heartbeat-seconds"), help: "How often agents heartbeat; they are lost after 4.5 intervals without one. Env: FALAJ_AGENT_HEARTBEAT_SECONDS. Default: 10")
     var agentHeartbeatSecondsOption: Int?
+
+    @Flag(name: .customLong("local-agent"), help: "Also run a CPU compute agent in this process, enrolled into --local-agent-region (make run does), so jobs have a node.")
+    var localAgent = false
+
+    @Option(name: .customLong("local-agent-region"), help: "The region of the --local-agent. Default: me-central-1")
+    var localAgentRegion = "me-central-1"
 
     @OptionGroup var database: DatabaseOptions
 
@@ -124,7 +131,12 @@ struct ServeCommand: AsyncParsableCommand {
                 DataSubjectRequestRunner(environment: tenancy.environment, shredder: tenantKeys),
                 RetentionService(router: tenancy.environment.router, logger: logger),
             ]
-            let services: [any Service] = [server, StartupAnnouncement(lines: lines)] + privacyServices + computeAgents.backgroundServices
+            var services: [any Service] = [server, StartupAnnouncement(lines: lines)] + privacyServices + computeAgents.backgroundServices
+            if localAgent {
+                services.append(try await localAgentRuntime(computeAgents: computeAgents, http: http, port: server.port, logger: logger))
+                lines.insert("Local agent: a CPU node in \(localAgentRegion) (state in \(dataDirectory)/agent); more nodes join from /operator/join-tokens.", at: 1)
+            }
+            services[1] = StartupAnnouncement(lines: lines)
             let group = ServiceGroup(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
             try await group.run()
         } catch {
@@ -154,6 +166,28 @@ struct ServeCommand: AsyncParsableCommand {
             configuration.reaperIntervalSeconds = max(1, seconds / 2)
         }
         return ComputeAgentsServices(router: router, blobs: TenantBlobs(keys: keys, stores: stores), configuration: configuration, logger: logger)
+    }
+
+    /// The in-process agent of `--local-agent`: enrolled with a one-use join token on its first start (its identity is
+    /// kept in `<data-dir>/agent/agent.json` for the next ones) and talking to this server over loopback.
+    private func localAgentRuntime(computeAgents: ComputeAgentsServices, http: HTTPServerConfiguration, port: Int, logger: Logger) async throws -> AgentRuntime {
+        let directory = database.dataDirectory + "/agent"
+        let isEnrolled = await BlockingPool.shared.run { FileManager.default.fileExists(atPath: directory + "/agent.json") }
+        var joinToken: String?
+        if !isEnrolled {
+            // The server acts for the platform here: recorded as the nil operator id, like `falaj admin join-token`.
+            joinToken = try await computeAgents.joinTokens.create(
+                JoinTokenRequest(region: localAgentRegion, labels: ["local": "true"], description: "falaj serve --local-agent", maxUses: 1, lifetimeSeconds: 600),
+                by: .platformOperator(id: UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)), requestID: "local-agent", clientAddress: "127.0.0.1")
+            ).token
+        }
+        // Over TLS the agent verifies the server's own certificate (self-signed ones name localhost).
+        let url = http.tls == nil ? "http://127.0.0.1:\(port)" : "https://localhost:\(port)"
+        var configuration = AgentConfiguration(serverURL: url, joinToken: joinToken, dataDirectory: directory)
+        configuration.caFile = http.tls?.certificatePath
+        var agentLogger = logger
+        agentLogger[metadataKey: "component"] = "local-agent"
+        return AgentRuntime(configuration: configuration, logger: agentLogger)
     }
 
     private func tlsConfiguration(environment: [String: String]) throws -> TLSConfiguration? {
