@@ -16,7 +16,8 @@ import Testing
             let silentCredential = try await bed.enrol().credential
             let silent = try await bed.identity(silentCredential)
             let chatty = try await bed.identity(try await bed.enrol().credential)
-            let drained = try await bed.identity(try await bed.enrol().credential)
+            let drainedCredential = try await bed.enrol().credential
+            let drained = try await bed.identity(drainedCredential)
             try await registry.drain(drained.id, by: RegistryTestBed.platformOperator)
             try await bed.directory("UPDATE agents SET last_seen_at = now() - interval '5 minutes' WHERE id IN (\(silent.id), \(drained.id))")
 
@@ -38,6 +39,12 @@ import Testing
             )
             #expect(try changedAt[0]["recent", as: Bool.self])
             #expect(await reaper.runOnce().lostAgents.isEmpty)
+
+            // A drained agent that went silent comes back draining, not ready: the drain outlives the lost spell.
+            let drainedAgain = try await bed.identity(drainedCredential)
+            let answer = try await registry.heartbeat(drainedAgain, RegistryTestBed.heartbeat())
+            #expect(try await registry.list(by: RegistryTestBed.platformOperator).first { $0.id == drained.id }?.status == .draining)
+            #expect(answer.commands.contains { $0.kind == .drain })
         }
     }
 

@@ -62,7 +62,13 @@ extension AgentRegistry {
             let current = try Self.status(row)
             guard current != status else { return nil }
             guard current != .revoked else { throw ComputeAgentsError.conflict("The node is revoked; enrol it again with a new join token") }
-            try await connection.execute("UPDATE agents SET status = \(status.rawValue), status_changed_at = now() WHERE id = \(id)")
+            try await connection.execute(
+                """
+                UPDATE agents SET status = \(status.rawValue), status_changed_at = now(),
+                    drain_requested_at = CASE WHEN \(status.rawValue) = 'draining' THEN now() ELSE drain_requested_at END
+                WHERE id = \(id)
+                """
+            )
             let tenant = try row["dedicated_tenant_id", as: UUID?.self].map(TenantID.init)
             let event = administrator.event(
                 action,

@@ -4,7 +4,7 @@ import PostgresClient
 import Residency
 
 extension AgentRegistry {
-    /// Records a heartbeat (free resources, utilisation, last seen; a lost agent comes back to ready), renews the
+    /// Records a heartbeat (free resources, utilisation, last seen; a lost agent comes back to ready, or to draining when it was drained), renews the
     /// leases of the attempts it reports, and answers with commands (cancel attempts that are no longer its own or
     /// whose job was cancelled, drain) and, past half its lifetime, a renewed credential.
     ///
@@ -28,7 +28,7 @@ extension AgentRegistry {
                         gpu_percent = \(utilization.gpuPercent.map { min(max($0, 0), 100) }), running_jobs = \(report.running.count),
                         heartbeat_interval_seconds = \(configuration.heartbeatIntervalSeconds), last_seen_at = now(),
                         status_changed_at = CASE WHEN status = 'lost' THEN now() ELSE status_changed_at END,
-                        status = CASE WHEN status = 'lost' THEN 'ready' ELSE status END
+                        status = CASE WHEN status <> 'lost' THEN status WHEN drain_requested_at IS NOT NULL THEN 'draining' ELSE 'ready' END
                     WHERE id = \(agent.id) AND status <> 'revoked'
                     RETURNING status, credential_expires_at < now() + make_interval(secs => \(Double(lifetime) / 2)) AS is_renewal_due
                     """
