@@ -1,3 +1,5 @@
+import AgentProtocol
+import Foundation
 import Synchronization
 
 /// The in-process wake-up for lease long-polls: a generation counter that ``fire()`` bumps, and the waiters that
@@ -10,6 +12,9 @@ final class DispatchSignal: Sendable {
     private struct State {
         var generation: UInt64 = 0
         var isStopped = false
+        /// Wake-ups per cell; a wake-up for every cell bumps ``everyCell``.
+        var cellGenerations: [String: UInt64] = [:]
+        var everyCell: UInt64 = 0
         var nextWaiterID = 0
         var waiters: [Int: CheckedContinuation<Void, Never>] = [:]
     }
@@ -28,10 +33,17 @@ final class DispatchSignal: Sendable {
         fire()
     }
 
-    /// Wakes every waiter.
-    func fire() {
+    /// How many wake-ups concerned `region` (its own plus those for every cell): a cell found without work for an
+    /// agent need not be asked again until this moves (see ``DispatchShared/mayHaveWork(in:for:free:)``).
+    func generation(of region: String) -> UInt64 {
+        state.withLock { ($0.cellGenerations[region] ?? 0) &+ $0.everyCell }
+    }
+
+    /// Wakes every waiter; `region` names the cell whose queue changed (nil: any or every cell).
+    func fire(region: String? = nil) {
         let waiters = state.withLock { state in
             state.generation &+= 1
+            if let region { state.cellGenerations[region, default: 0] &+= 1 } else { state.everyCell &+= 1 }
             let waiters = state.waiters
             state.waiters.removeAll()
             return waiters
@@ -78,6 +90,28 @@ final class DispatchShared: Sendable {
     let rotation = Atomic<Int>(0)
     /// When a gang job was last tried, so an unformable gang does not cost every lease a directory query.
     private let gangTries = Mutex<[String: ContinuousClock.Instant]>([:])
+
+    /// Cells that had nothing for an agent: region + agent → the cell's wake-up generation, the agent's free resources
+    /// and when. Such a cell is skipped until a wake-up concerns it, the agent's free resources change, or a second
+    /// passes (so work that arrived without a wake-up, e.g. a released reservation, is still found).
+    private let emptyLooks = Mutex<[String: (generation: UInt64, free: ResourceAmounts, at: ContinuousClock.Instant)]>([:])
+
+    /// Whether `region` may have work for `agent` with `free` resources (false only right after an empty look).
+    func mayHaveWork(in region: String, for agent: UUID, free: ResourceAmounts) -> Bool {
+        let key = region + "|" + agent.uuidString
+        let generation = signal.generation(of: region)
+        guard let look = emptyLooks.withLock({ $0[key] }) else { return true }
+        return look.generation != generation || look.free != free || ContinuousClock.now - look.at >= .seconds(1)
+    }
+
+    /// Records that `region` had nothing for `agent` as of `generation` (read before looking).
+    func recordEmptyLook(in region: String, for agent: UUID, free: ResourceAmounts, generation: UInt64) {
+        let key = region + "|" + agent.uuidString
+        emptyLooks.withLock { looks in
+            if looks.count > 100_000 { looks.removeAll() }  // bounded: agents come and go
+            looks[key] = (generation, free, ContinuousClock.now)
+        }
+    }
 
     /// The index of the first cell to look at for the next lease among `count` cells.
     func nextStart(of count: Int) -> Int {

@@ -98,6 +98,8 @@ extension Dispatcher {
                 WITH ORDINALITY AS r(agent_id, address, token_hash, rank)
             """
         )
+        // Wakes the other members' long-polls (delivered at commit, to every control-plane process listening).
+        try await connection.execute("SELECT pg_notify(\(Self.channel), '')")
         let gang = GangAssignment(nodeRank: 0, worldSize: nodes, masterAddress: agent.address, masterPort: port)
         return makeLeasedJob(leader, attempt: number, leaseExpiresAt: try attempt["lease_expires_at", as: Date.self], gang: gang)
     }

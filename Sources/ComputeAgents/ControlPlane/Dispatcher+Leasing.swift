@@ -52,7 +52,10 @@ extension Dispatcher {
         var leased: [LeasedJob] = []
         for offset in regions.indices where budget.remainingJobs > 0 {
             let region = regions[(start + offset) % regions.count]
+            guard context.dispatch.mayHaveWork(in: region, for: agent.id, free: budget.free) else { continue }
+            let generation = context.dispatch.signal.generation(of: region)
             let (jobs, remaining) = try await lease(agent, in: region, budget: budget)
+            if jobs.isEmpty { context.dispatch.recordEmptyLook(in: region, for: agent.id, free: budget.free, generation: generation) }
             leased += jobs
             budget = remaining
         }

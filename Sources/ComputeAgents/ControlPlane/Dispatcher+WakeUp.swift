@@ -27,9 +27,9 @@ struct DispatchWakeUpService: Service {
                 do {
                     let configuration = try context.router.cell(for: region).configuration
                     let listener = try await PostgresListener(configuration: configuration, channels: [Dispatcher.channel], logger: context.logger)
-                    signal.fire()
+                    signal.fire(region: region)
                     await withTaskCancellationHandler {
-                        for await _ in listener { signal.fire() }
+                        for await _ in listener { signal.fire(region: region) }
                     } onCancel: {
                         listener.stop()
                     }

@@ -66,7 +66,7 @@ public struct JobQueue: Sendable {
             try await connection.execute("SELECT pg_notify(\(Dispatcher.channel), '')")
             return try JobRows.summary(row)
         }
-        context.dispatch.signal.fire()
+        context.dispatch.signal.fire(region: request.region)
         return summary
     }
 
