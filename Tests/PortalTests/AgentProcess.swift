@@ -50,16 +50,7 @@ final class AgentProcess: @unchecked Sendable {
 
     /// SIGTERM and a bounded wait for the exit status.
     @discardableResult
-    func stop(timeout: Duration = .seconds(30)) -> Int32? {
-        if process.isRunning { process.terminate() }
-        let deadline = ContinuousClock.now + timeout
-        while process.isRunning && ContinuousClock.now < deadline { usleep(50_000) }
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            return nil
-        }
-        return process.terminationStatus
-    }
+    func stop(timeout: Duration = .seconds(30)) -> Int32? { terminate(process, timeout: timeout) }
 
     deinit {
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }

@@ -72,21 +72,24 @@ final class FalajProcess: @unchecked Sendable {
 
     /// Sends SIGTERM and waits (bounded) for the exit status.
     @discardableResult
-    func stop(timeout: Duration = .seconds(30)) -> Int32? {
-        if process.isRunning { process.terminate() }
-        let deadline = ContinuousClock.now + timeout
-        while process.isRunning && ContinuousClock.now < deadline { usleep(50_000) }
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            return nil
-        }
-        return process.terminationStatus
-    }
+    func stop(timeout: Duration = .seconds(30)) -> Int32? { terminate(process, timeout: timeout) }
 
     deinit {
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         try? FileManager.default.removeItem(atPath: dataDirectory)
     }
+}
+
+/// Sends SIGTERM and waits (bounded) for the exit status; SIGKILL and nil when the process outlives `timeout`.
+func terminate(_ process: Process, timeout: Duration) -> Int32? {
+    if process.isRunning { process.terminate() }
+    let deadline = ContinuousClock.now + timeout
+    while process.isRunning && ContinuousClock.now < deadline { usleep(50_000) }
+    if process.isRunning {
+        kill(process.processIdentifier, SIGKILL)
+        return nil
+    }
+    return process.terminationStatus
 }
 
 struct FalajProcessError: Error, CustomStringConvertible {
