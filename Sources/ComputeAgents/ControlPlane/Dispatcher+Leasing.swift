@@ -44,15 +44,17 @@ struct AcceptedJob {
 }
 
 extension Dispatcher {
-    /// One pass over every cell (starting with a rotating one) without waiting.
-    func leaseOnce(_ agent: AgentIdentity, _ request: LeaseRequest) async throws -> [LeasedJob] {
+    /// One pass over every cell (starting with a rotating one) without waiting. With `isRepeat` (a pass after a
+    /// wake-up within one long-poll), cells that just had nothing for the agent are skipped unless a wake-up concerned
+    /// them, so a submission wakes every waiting agent but costs each only a look at the cell it went to.
+    func leaseOnce(_ agent: AgentIdentity, _ request: LeaseRequest, isRepeat: Bool = false) async throws -> [LeasedJob] {
         var budget = LeaseBudget(request)
         let regions = context.router.regionIDs
         let start = context.dispatch.nextStart(of: regions.count)
         var leased: [LeasedJob] = []
         for offset in regions.indices where budget.remainingJobs > 0 {
             let region = regions[(start + offset) % regions.count]
-            guard context.dispatch.mayHaveWork(in: region, for: agent.id, free: budget.free) else { continue }
+            guard !isRepeat || context.dispatch.mayHaveWork(in: region, for: agent.id, free: budget.free) else { continue }
             let generation = context.dispatch.signal.generation(of: region)
             let (jobs, remaining) = try await lease(agent, in: region, budget: budget)
             if jobs.isEmpty { context.dispatch.recordEmptyLook(in: region, for: agent.id, free: budget.free, generation: generation) }

@@ -31,9 +31,11 @@ public struct Dispatcher: Sendable {
             }
             return LeaseResponse(jobs: [])
         }
+        var isRepeat = false
         while true {
             let generation = signal.generation
-            let jobs = try await leaseOnce(agent, request)
+            let jobs = try await leaseOnce(agent, request, isRepeat: isRepeat)
+            isRepeat = true
             let now = clock.now
             if !jobs.isEmpty || now >= deadline || Task.isCancelled || signal.isStopped { return LeaseResponse(jobs: jobs) }
             // Woken by a submission or requeue (NOTIFY), or a one-second tick in case a wake-up was lost.

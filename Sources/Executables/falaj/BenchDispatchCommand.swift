@@ -144,21 +144,26 @@ struct DispatchBenchmark: Service {
         for perLease in [1, batch] {
             try await prefill(count: throughputJobs, context: context)
             let start = ContinuousClock.now
-            let leased = try await withThrowingTaskGroup(of: Int.self) { group in
+            // Every agent leases until the queue is empty (an empty answer alone does not prove it: the latency
+            // phase's abandoned long-polls may still hold a few). Bounded by a deadline.
+            let counter = LeaseCounter()
+            let deadline = ContinuousClock.now + .seconds(300)
+            let tenant = context.tenantID
+            try await withThrowingTaskGroup(of: Void.self) { group in
                 for credential in allCredentials {
                     group.addTask {
-                        var count = 0
-                        while true {
+                        while ContinuousClock.now < deadline {
                             let lease: LeaseResponse = try await client.agentJSON(
                                 base + AgentEndpoint.lease, body: LeaseRequest(free: free, freeGPUIndices: [], maxJobs: perLease, waitSeconds: 0), bearer: credential
                             )
-                            if lease.jobs.isEmpty { return count }
-                            count += lease.jobs.count
+                            await counter.add(lease.jobs.count)
+                            if lease.jobs.isEmpty, try await queued(tenant) == 0 { return }
                         }
                     }
                 }
-                return try await group.reduce(0, +)
+                try await group.waitForAll()
             }
+            let leased = await counter.total
             let seconds = (ContinuousClock.now - start).milliseconds / 1000
             throughput.append(("\(perLease) job\(perLease == 1 ? "" : "s") per lease", Double(leased) / seconds))
         }
@@ -173,6 +178,13 @@ struct DispatchBenchmark: Service {
         }
     }
 
+    /// The bench tenant's queued jobs.
+    private func queued(_ tenant: TenantID) async throws -> Int {
+        try await tenancy.environment.router.withTenantTransaction(tenant) { connection in
+            try await connection.query("SELECT count(*)::bigint AS n FROM jobs WHERE state = 'queued'")[0]["n", as: Int.self]
+        }
+    }
+
     /// Queues `count` tiny jobs for the bench tenant in one statement (the submission path is measured above).
     private func prefill(count: Int, context: RequestContext) async throws {
         try await tenancy.environment.router.withTenantTransaction(context.tenantID) { connection in
@@ -183,8 +195,15 @@ struct DispatchBenchmark: Service {
                 FROM generate_series(1, \(count)) AS n
                 """
             )
+            try await connection.execute("SELECT pg_notify('falaj_dispatch', '')")  // as a submission does
         }
     }
+}
+
+/// How many jobs the agents have leased so far, for the throughput loop.
+actor LeaseCounter {
+    private(set) var total = 0
+    func add(_ count: Int) { total += count }
 }
 
 /// Which submitted jobs an agent has leased, for the latency loop.
