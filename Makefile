@@ -24,7 +24,7 @@ test-browser: deps
 	swift build --product falaj
 	@bash scripts/run-browser-tests.sh $(ARGS)
 
-## Release build + wrk against the Hummingbird comparison server (several minutes; see BENCHMARKS.md).
+## Release build + wrk against the Hummingbird comparison server, then job dispatch with simulated agents (see BENCHMARKS.md).
 bench: deps
 	@bash scripts/install-deps.sh bench
 	@bash bench/run
