@@ -257,8 +257,8 @@ extension LiveServerTests {
                 let client = try await server.connect()
                 defer { client.close() }
                 _ = try await client.request("GET", "/")
-                // Each thread names itself as it starts, so give a slow starter a moment.
-                let named = await eventually {
+                // Each thread names itself as it starts, so give a slow starter a moment (a loaded CI machine may need many).
+                let named = await eventually(timeout: .seconds(30)) {
                     let names = ProcessProbe.threadNames()
                     return names.contains("falaj-http-0") && names.contains("falaj-http-1")
                 }
