@@ -113,6 +113,24 @@ final class DispatchShared: Sendable {
         }
     }
 
+    /// Until when each cell may hold gang ranks reserved for agents (`assigned` attempts): set by a gang reservation in
+    /// this process or a `gang` NOTIFY from another; every cell counts as active for a while after start-up.
+    private let gangActivity = Mutex<[String: ContinuousClock.Instant]>([:])
+    private let startedAt = ContinuousClock.now
+
+    /// Whether a lease should look for gang ranks reserved for the agent in `region`.
+    func mayHaveGangAssignments(in region: String, window: Duration = .seconds(120)) -> Bool {
+        let now = ContinuousClock.now
+        if now - startedAt < window { return true }
+        return gangActivity.withLock { $0[region] }.map { now < $0 } ?? false
+    }
+
+    /// Records that `region` may hold reserved gang ranks for the next `window`.
+    func noteGangActivity(in region: String, window: Duration = .seconds(120)) {
+        let until = ContinuousClock.now + window
+        gangActivity.withLock { $0[region] = max($0[region] ?? until, until) }
+    }
+
     /// The index of the first cell to look at for the next lease among `count` cells.
     func nextStart(of count: Int) -> Int {
         guard count > 1 else { return 0 }

@@ -98,8 +98,10 @@ extension Dispatcher {
                 WITH ORDINALITY AS r(agent_id, address, token_hash, rank)
             """
         )
-        // Wakes the other members' long-polls (delivered at commit, to every control-plane process listening).
-        try await connection.execute("SELECT pg_notify(\(Self.channel), '')")
+        // Wakes the other members' long-polls (delivered at commit, to every control-plane process listening); the
+        // `gang` payload tells every process to look for reserved ranks in this cell.
+        context.dispatch.noteGangActivity(in: region)
+        try await connection.execute("SELECT pg_notify(\(Self.channel), 'gang')")
         let gang = GangAssignment(nodeRank: 0, worldSize: nodes, masterAddress: agent.address, masterPort: port)
         return makeLeasedJob(leader, attempt: number, leaseExpiresAt: try attempt["lease_expires_at", as: Date.self], gang: gang)
     }

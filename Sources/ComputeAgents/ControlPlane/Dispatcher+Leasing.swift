@@ -44,17 +44,24 @@ struct AcceptedJob {
 }
 
 extension Dispatcher {
-    /// One pass over every cell (starting with a rotating one) without waiting. With `isRepeat` (a pass after a
-    /// wake-up within one long-poll), cells that just had nothing for the agent are skipped unless a wake-up concerned
-    /// them, so a submission wakes every waiting agent but costs each only a look at the cell it went to.
-    func leaseOnce(_ agent: AgentIdentity, _ request: LeaseRequest, isRepeat: Bool = false) async throws -> [LeasedJob] {
+    /// The lease transaction's settings: the dispatch scope, and no sorts, so the candidate query walks the
+    /// `jobs_dispatch` index in its order and stops after a few rows. A queue table's statistics are often stale (it
+    /// fills and drains between analyses), and the planner then prefers fetching every queued row and sorting them,
+    /// which makes each lease cost as much as the queue is long.
+    static let leaseSettings = dispatchScope + [(name: "enable_sort", value: "off")]
+
+    /// One pass over every cell (starting with a rotating one) without waiting. A cell that just had nothing for the
+    /// agent is skipped until a wake-up concerns it (every way work enters a cell's queue NOTIFYs: submission, requeue,
+    /// gang reservation), the agent's free resources change, or a second passes; so a submission wakes every waiting
+    /// agent but costs each only a look at the cell it went to, and an agent in one region does not pay for the others.
+    func leaseOnce(_ agent: AgentIdentity, _ request: LeaseRequest) async throws -> [LeasedJob] {
         var budget = LeaseBudget(request)
         let regions = context.router.regionIDs
         let start = context.dispatch.nextStart(of: regions.count)
         var leased: [LeasedJob] = []
         for offset in regions.indices where budget.remainingJobs > 0 {
             let region = regions[(start + offset) % regions.count]
-            guard !isRepeat || context.dispatch.mayHaveWork(in: region, for: agent.id, free: budget.free) else { continue }
+            guard context.dispatch.mayHaveWork(in: region, for: agent.id, free: budget.free) else { continue }
             let generation = context.dispatch.signal.generation(of: region)
             let (jobs, remaining) = try await lease(agent, in: region, budget: budget)
             if jobs.isEmpty { context.dispatch.recordEmptyLook(in: region, for: agent.id, free: budget.free, generation: generation) }
@@ -78,9 +85,10 @@ extension Dispatcher {
     /// Leases from one cell in one transaction: gang assignments reserved for the agent, then queued jobs.
     private func lease(_ agent: AgentIdentity, in region: String, budget start: LeaseBudget) async throws -> ([LeasedJob], LeaseBudget) {
         let pool = try context.router.cell(for: region)
-        return try await pool.withTransaction(settings: Self.dispatchScope) { connection in
+        return try await pool.withTransaction(settings: Self.leaseSettings) { connection in
             var budget = start
-            var leased = try await deliverGangAssignments(agent, region: region, budget: &budget, on: connection)
+            var leased = context.dispatch.mayHaveGangAssignments(in: region)
+                ? try await deliverGangAssignments(agent, region: region, budget: &budget, on: connection) : []
             guard budget.remainingJobs > 0 else { return (leased, budget) }
             let candidates = try await connection.query(
                 """

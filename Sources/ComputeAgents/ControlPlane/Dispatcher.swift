@@ -31,11 +31,9 @@ public struct Dispatcher: Sendable {
             }
             return LeaseResponse(jobs: [])
         }
-        var isRepeat = false
         while true {
             let generation = signal.generation
-            let jobs = try await leaseOnce(agent, request, isRepeat: isRepeat)
-            isRepeat = true
+            let jobs = try await leaseOnce(agent, request)
             let now = clock.now
             if !jobs.isEmpty || now >= deadline || Task.isCancelled || signal.isStopped { return LeaseResponse(jobs: jobs) }
             // Woken by a submission or requeue (NOTIFY), or a one-second tick in case a wake-up was lost.

@@ -21,8 +21,11 @@ extension PostgresConnection {
         try await execute("BEGIN", file: file, line: line)
         let result: Result
         do {
-            for setting in settings {
-                _ = try await query("SELECT set_config(\(setting.name), \(setting.value), true)", file: file, line: line)
+            if !settings.isEmpty {  // all in one round trip
+                _ = try await query(
+                    "SELECT set_config(s.name, s.value, true) FROM unnest(\(settings.map(\.name))::text[], \(settings.map(\.value))::text[]) AS s(name, value)",
+                    file: file, line: line
+                )
             }
             result = try await body(self)
         } catch {
