@@ -29,6 +29,12 @@ final class LibPQConnection: @unchecked Sendable {
     var idleSince: ContinuousClock.Instant = .now
     /// Set when a lease ended with an error: check the connection before handing it out again.
     var needsHealthCheck = false
+    /// Statements prepared on this connection: SQL text + parameter types → statement name. Parsing and planning a
+    /// statement again on every call costs more than running it on hot paths (leases, sessions); a prepared statement
+    /// is parsed once per connection (Postgres re-plans it by itself when the schema changes).
+    private var preparedNames: [String: String] = [:]
+    /// The most statements prepared on one connection; later ones run unprepared.
+    static let preparedStatementLimit = 500
 
     private init(handle: OpaquePointer, logger: Logger) {
         self.handle = handle
@@ -100,12 +106,34 @@ final class LibPQConnection: @unchecked Sendable {
             for pointer in values { free(pointer) }
         }
         let types = bindings.types.map { Oid($0.rawValue) }
+        let name = try preparedName(for: query.sql, types: types)
         let result = values.map { UnsafePointer($0) }.withUnsafeBufferPointer { valuePointers in
             types.withUnsafeBufferPointer { typePointers in
-                PQexecParams(handle, query.sql, Int32(values.count), typePointers.baseAddress, valuePointers.baseAddress, nil, nil, 0)
+                if let name {
+                    PQexecPrepared(handle, name, Int32(values.count), valuePointers.baseAddress, nil, nil, 0)
+                } else {
+                    PQexecParams(handle, query.sql, Int32(values.count), typePointers.baseAddress, valuePointers.baseAddress, nil, nil, 0)
+                }
             }
         }
         return try consume(result, statement: query.sql)
+    }
+
+    /// The name of `sql` prepared with `types` on this connection, preparing it on first use (one extra round trip);
+    /// nil once ``preparedStatementLimit`` statements are prepared. *Blocks.*
+    /// - Throws: the server's error when the statement cannot be prepared (a syntax error, an aborted transaction),
+    ///   exactly as running it would.
+    private func preparedName(for sql: String, types: [Oid]) throws -> String? {
+        let key = types.map(String.init).joined(separator: ",") + "|" + sql
+        if let name = preparedNames[key] { return name }
+        guard preparedNames.count < Self.preparedStatementLimit else { return nil }
+        let name = "falaj_\(preparedNames.count)"
+        let result = types.withUnsafeBufferPointer { typePointers in
+            PQprepare(handle, name, sql, Int32(types.count), typePointers.baseAddress)
+        }
+        _ = try consume(result, statement: sql)
+        preparedNames[key] = name
+        return name
     }
 
     /// Runs SQL text that may hold several statements (simple protocol, no parameters). *Blocks.*
