@@ -48,7 +48,8 @@ extension Dispatcher {
     /// `jobs_dispatch` index in its order and stops after a few rows. A queue table's statistics are often stale (it
     /// fills and drains between analyses), and the planner then prefers fetching every queued row and sorting them,
     /// which makes each lease cost as much as the queue is long.
-    static let leaseSettings = dispatchScope + [(name: "enable_sort", value: "off")]
+    /// Plans are made for each call's values (the candidate limit and filters vary), never a cached generic one.
+    static let leaseSettings = dispatchScope + [(name: "enable_sort", value: "off"), (name: "plan_cache_mode", value: "force_custom_plan")]
 
     /// One pass over every cell (starting with a rotating one) without waiting. A cell that just had nothing for the
     /// agent is skipped until a wake-up concerns it (every way work enters a cell's queue NOTIFYs: submission, requeue,
