@@ -1,4 +1,5 @@
 import AgentProtocol
+import BlockingPool
 import Foundation
 import Glibc
 import Logging
@@ -33,7 +34,7 @@ struct CommandExecutor {
     func run(_ spec: CommandJobSpec, buffer: LogBuffer) async -> JobResultReport {
         let workDirectory = execution.workDirectory
         let memory = job.resources.memoryBytes
-        let hasCgroupV2 = access("/sys/fs/cgroup/cgroup.controllers", F_OK) == 0
+        let hasCgroupV2 = await BlockingPool.shared.run { access("/sys/fs/cgroup/cgroup.controllers", F_OK) == 0 }
         let limits = ResourceLimits(
             openFiles: 65536,
             addressSpaceBytes: hasCgroupV2 || job.resources.gpus > 0 || memory <= 0 ? nil : max(memory * 2, memory + (1 << 30)))

@@ -19,23 +19,23 @@ enum AgentAPI {
 
     static func add(to routes: inout PortalRoutes, environment: PortalEnvironment) {
         routes.post(AgentEndpoint.register, access: .agentEnrolment) { request in
-            let services = try services(environment)
+            let services = try environment.requireComputeAgents()
             let registration = try await request.decodeJSON(RegistrationRequest.self, decoder: AgentProtocol.decoder, maximumSize: maximumJSONSize)
             let response = try await services.registry.register(registration, remoteAddress: request.clientIP)
             return try json(response, status: .created)
         }
         routes.post(AgentEndpoint.heartbeat, access: .agent) { request in
-            let services = try services(environment)
+            let services = try environment.requireComputeAgents()
             let report = try await request.decodeJSON(HeartbeatRequest.self, decoder: AgentProtocol.decoder, maximumSize: maximumJSONSize)
             return try json(try await services.registry.heartbeat(try request.requireAgent(), report))
         }
         routes.post(AgentEndpoint.lease, access: .agent) { request in
-            let services = try services(environment)
+            let services = try environment.requireComputeAgents()
             let lease = try await request.decodeJSON(LeaseRequest.self, decoder: AgentProtocol.decoder, maximumSize: maximumJSONSize)
             return try json(try await services.dispatcher.lease(try request.requireAgent(), lease))
         }
         routes.add(.post, "/agent/v1/jobs/:job/logs", access: .jobToken, maxBodySize: maximumLogChunkSize) { request in
-            let services = try services(environment)
+            let services = try environment.requireComputeAgents()
             guard let seq = request.query("seq").flatMap({ Int($0) }), seq >= 0 else {
                 throw ComputeAgentsError.invalid(field: "seq", "'seq' must be a non-negative integer in the query")
             }
@@ -43,13 +43,13 @@ enum AgentAPI {
             return try json(try await services.dispatcher.appendLog(try request.requireJob(), seq: seq, data: data))
         }
         routes.post("/agent/v1/jobs/:job/events", access: .jobToken) { request in
-            let services = try services(environment)
+            let services = try environment.requireComputeAgents()
             let batch = try await request.decodeJSON(JobEventBatch.self, decoder: AgentProtocol.decoder, maximumSize: maximumJSONSize)
             try await services.dispatcher.recordEvents(try request.requireJob(), batch)
             return Response(status: .noContent)
         }
         routes.add(.put, "/agent/v1/jobs/:job/artifacts/**", access: .jobToken, maxBodySize: maximumArtifactSize) { request in
-            let services = try services(environment)
+            let services = try environment.requireComputeAgents()
             let scope = try request.requireJob()
             let path = request.pathSegments.dropFirst(5).joined(separator: "/")
             guard let digest = request.headerFields[HTTPField.Name(AgentProtocol.sha256Header)!]?.lowercased() else {
@@ -59,20 +59,16 @@ enum AgentAPI {
             return try json(receipt, status: .created)
         }
         routes.post("/agent/v1/jobs/:job/result", access: .jobToken) { request in
-            let services = try services(environment)
+            let services = try environment.requireComputeAgents()
             let report = try await request.decodeJSON(JobResultReport.self, decoder: AgentProtocol.decoder, maximumSize: maximumJSONSize)
             return try json(try await services.dispatcher.reportResult(try request.requireJob(), report))
         }
         routes.post("/agent/v1/jobs/:job/gang", access: .jobToken) { request in
-            let services = try services(environment)
+            let services = try environment.requireComputeAgents()
             return try json(try await services.dispatcher.gangStatus(try request.requireJob()))
         }
     }
 
-    private static func services(_ environment: PortalEnvironment) throws -> ComputeAgentsServices {
-        guard let services = environment.computeAgents else { throw HTTPError(.serviceUnavailable, "Compute agents are not enabled on this server") }
-        return services
-    }
 
     private static func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
         var response = Response.json(Array(try AgentProtocol.encoder.encode(value)), status: status)
@@ -92,5 +88,13 @@ extension Request {
     func requireJob() throws -> JobTokenScope {
         guard case .job(let scope) = principal else { throw HTTPError(.unauthorized, "Job token required") }
         return scope
+    }
+}
+
+extension PortalEnvironment {
+    /// The compute-agents services; 503 when this portal runs without them.
+    func requireComputeAgents() throws -> ComputeAgentsServices {
+        guard let computeAgents else { throw HTTPError(.serviceUnavailable, "Compute agents and jobs are not enabled on this server") }
+        return computeAgents
     }
 }

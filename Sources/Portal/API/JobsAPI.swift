@@ -22,7 +22,7 @@ enum JobsAPI {
         ) { request in
             let context = try request.requireContext()
             let body: SubmitJobRequest = try await request.decodeJSON()
-            let job = try await submit(try body.submission(), services: try services(environment), context: context)
+            let job = try await submit(try body.submission(), services: try environment.requireComputeAgents(), context: context)
             return try APIResponse.json(JobJSON(job), status: .created)
         }
 
@@ -34,7 +34,7 @@ enum JobsAPI {
             )
         ) { request in
             let state = try stateFilter(request.query("state"))
-            let jobs = try await services(environment).jobs.list(state: state, limit: 500, context: try request.requireContext())
+            let jobs = try await environment.requireComputeAgents().jobs.list(state: state, limit: 500, context: try request.requireContext())
             return try APIResponse.json(ItemsJSON(items: jobs.map(JobJSON.init)))
         }
 
@@ -45,7 +45,7 @@ enum JobsAPI {
                 responseSchema: JobDetailJSON.schema
             )
         ) { request in
-            let detail = try await services(environment).jobs.detail(try request.pathID(notFound: notFound), context: try request.requireContext())
+            let detail = try await environment.requireComputeAgents().jobs.detail(try request.pathID(notFound: notFound), context: try request.requireContext())
             return try APIResponse.json(JobDetailJSON(detail))
         }
 
@@ -56,7 +56,7 @@ enum JobsAPI {
                 responseSchema: JobJSON.schema
             )
         ) { request in
-            let job = try await services(environment).jobs.cancel(try request.pathID(notFound: notFound), context: try request.requireContext())
+            let job = try await environment.requireComputeAgents().jobs.cancel(try request.pathID(notFound: notFound), context: try request.requireContext())
             return try APIResponse.json(JobJSON(job))
         }
 
@@ -68,7 +68,7 @@ enum JobsAPI {
             )
         ) { request in
             let id = try request.pathID(notFound: notFound)
-            return try await JobLogStream.response(request, job: id, jobs: try services(environment).jobs, context: try request.requireContext())
+            return try await JobLogStream.response(request, job: id, jobs: try environment.requireComputeAgents().jobs, context: try request.requireContext())
         }
 
         routes.get(
@@ -80,7 +80,7 @@ enum JobsAPI {
         ) { request in
             let id = try request.pathID(notFound: notFound)
             let path = request.pathSegments.dropFirst(5).joined(separator: "/")
-            return try await artifact(id, path: path, jobs: try services(environment).jobs, context: try request.requireContext())
+            return try await artifact(id, path: path, jobs: try environment.requireComputeAgents().jobs, context: try request.requireContext())
         }
     }
 
@@ -145,8 +145,4 @@ enum JobsAPI {
     }
 
     /// The compute-agents services, or 503 where this server runs without them.
-    static func services(_ environment: PortalEnvironment) throws -> ComputeAgentsServices {
-        guard let services = environment.computeAgents else { throw HTTPError(.serviceUnavailable, "Compute jobs are not enabled on this server") }
-        return services
-    }
 }

@@ -24,7 +24,7 @@ enum NodesAPI {
             )
         ) { request in
             let administrator = NodeAdministrator.tenantAdmin(try request.requireContext())
-            let agents = try await JobsAPI.services(environment).registry.list(by: administrator)
+            let agents = try await environment.requireComputeAgents().registry.list(by: administrator)
             return try APIResponse.json(ItemsJSON(items: agents.map(NodeJSON.init)))
         }
 
@@ -33,7 +33,7 @@ enum NodesAPI {
             documentation: APIDocumentation(summary: "Stops a dedicated node from taking new work; running jobs finish", successStatus: 204)
         ) { request in
             let administrator = NodeAdministrator.tenantAdmin(try request.requireContext())
-            try await JobsAPI.services(environment).registry.drain(try request.pathID(notFound: nodeNotFound), by: administrator)
+            try await environment.requireComputeAgents().registry.drain(try request.pathID(notFound: nodeNotFound), by: administrator)
             return APIResponse.noContent
         }
 
@@ -42,7 +42,7 @@ enum NodesAPI {
             documentation: APIDocumentation(summary: "Refuses a dedicated node from now on; its running jobs are queued again", successStatus: 204)
         ) { request in
             let administrator = NodeAdministrator.tenantAdmin(try request.requireContext())
-            try await JobsAPI.services(environment).registry.revoke(try request.pathID(notFound: nodeNotFound), by: administrator)
+            try await environment.requireComputeAgents().registry.revoke(try request.pathID(notFound: nodeNotFound), by: administrator)
             return APIResponse.noContent
         }
 
@@ -54,7 +54,7 @@ enum NodesAPI {
             )
         ) { request in
             let administrator = NodeAdministrator.tenantAdmin(try request.requireContext())
-            let tokens = try await JobsAPI.services(environment).joinTokens.list(by: administrator)
+            let tokens = try await environment.requireComputeAgents().joinTokens.list(by: administrator)
             return try APIResponse.json(ItemsJSON(items: tokens.map(JoinTokenJSON.init)))
         }
 
@@ -68,7 +68,7 @@ enum NodesAPI {
         ) { request in
             let context = try request.requireContext()
             let body: CreateJoinTokenRequest = try await request.decodeJSON()
-            let services = try JobsAPI.services(environment)
+            let services = try environment.requireComputeAgents()
             let created = try await createToken(body.request(tenant: context.tenantID), by: .tenantAdmin(context), services: services, baseURL: request.baseURL)
             return try APIResponse.json(created, status: .created)
         }
@@ -78,7 +78,7 @@ enum NodesAPI {
             documentation: APIDocumentation(summary: "Revokes a join token; nodes it enrolled stay enrolled", successStatus: 204)
         ) { request in
             let administrator = NodeAdministrator.tenantAdmin(try request.requireContext())
-            try await JobsAPI.services(environment).joinTokens.revoke(try request.pathID(notFound: tokenNotFound), by: administrator)
+            try await environment.requireComputeAgents().joinTokens.revoke(try request.pathID(notFound: tokenNotFound), by: administrator)
             return APIResponse.noContent
         }
     }

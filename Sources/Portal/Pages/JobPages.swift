@@ -24,7 +24,7 @@ enum JobPages {
             let form = request.form
             do {
                 let submission = try JobForm.submission(form)
-                let job = try await JobsAPI.submit(submission, services: try JobsAPI.services(pages.environment), context: context)
+                let job = try await JobsAPI.submit(submission, services: try pages.environment.requireComputeAgents(), context: context)
                 return Pages.redirect("/app/jobs/\(job.id.uuidString.lowercased())")
             } catch let error as ComputeAgentsError {
                 let failure = JobForm.failure(error)
@@ -41,7 +41,7 @@ enum JobPages {
             let context = try request.requireContext()
             let id = try jobID(request)
             do {
-                _ = try await JobsAPI.services(pages.environment).jobs.cancel(id, context: context)
+                _ = try await pages.environment.requireComputeAgents().jobs.cancel(id, context: context)
                 return Pages.redirect("/app/jobs/\(id.uuidString.lowercased())?done=cancelled")
             } catch let error as ComputeAgentsError where error.status != .notFound {
                 return try await detailPage(request, pages: pages, ["formError": error.publicMessage], status: error.status)
@@ -49,12 +49,12 @@ enum JobPages {
         }
 
         routes.get("/app/jobs/:id/log", access: .permission(.jobsRead)) { request in
-            let jobs = try JobsAPI.services(pages.environment).jobs
+            let jobs = try pages.environment.requireComputeAgents().jobs
             return try await JobLogStream.response(request, job: try jobID(request), jobs: jobs, context: try request.requireContext())
         }
 
         routes.get("/app/jobs/:id/artifacts/**", access: .permission(.jobsRead)) { request in
-            let jobs = try JobsAPI.services(pages.environment).jobs
+            let jobs = try pages.environment.requireComputeAgents().jobs
             let path = request.pathSegments.dropFirst(4).joined(separator: "/")
             return try await JobsAPI.artifact(try jobID(request), path: path, jobs: jobs, context: try request.requireContext())
         }
@@ -67,7 +67,7 @@ enum JobPages {
 
     private static func listPage(_ request: Request, pages: Pages, _ extra: [String: Any], status: HTTPResponse.Status = .ok) async throws -> Response {
         let context = try request.requireContext()
-        let services = try JobsAPI.services(pages.environment)
+        let services = try pages.environment.requireComputeAgents()
         let filter = JobState(rawValue: request.query("state") ?? "")
         let jobs = try await services.jobs.list(state: filter, limit: 200, context: context)
         let regions = try await RegionChoices.processing(context, pages: pages)
@@ -93,7 +93,7 @@ enum JobPages {
     private static func detailPage(_ request: Request, pages: Pages, _ extra: [String: Any], status: HTTPResponse.Status = .ok) async throws -> Response {
         let context = try request.requireContext()
         let id = try jobID(request)
-        let jobs = try JobsAPI.services(pages.environment).jobs
+        let jobs = try pages.environment.requireComputeAgents().jobs
         let detail: JobDetail
         do {
             detail = try await jobs.detail(id, context: context)

@@ -25,7 +25,7 @@ enum NodePages {
             let context = try request.requireContext()
             do {
                 let token = try NodeForms.tokenRequest(request.form, tenant: context.tenantID)
-                let created = try await NodesAPI.createToken(token, by: .tenantAdmin(context), services: try JobsAPI.services(pages.environment), baseURL: Pages.baseURL(request))
+                let created = try await NodesAPI.createToken(token, by: .tenantAdmin(context), services: try pages.environment.requireComputeAgents(), baseURL: Pages.baseURL(request))
                 return try await tenantPage(request, pages: pages, ["created": NodeViews.created(created)])
             } catch let error as ComputeAgentsError {
                 let failure = NodeForms.failure(error)
@@ -60,7 +60,7 @@ enum NodePages {
             do {
                 let tenant = form["tenant"].isEmpty ? nil : try TenantID(form["tenant"]).orThrow(field: "tenant", "Choose an organisation or 'shared'")
                 let created = try await NodesAPI.createToken(
-                    try NodeForms.tokenRequest(form, tenant: tenant), by: administrator, services: try JobsAPI.services(pages.environment),
+                    try NodeForms.tokenRequest(form, tenant: tenant), by: administrator, services: try pages.environment.requireComputeAgents(),
                     baseURL: Pages.baseURL(request)
                 )
                 return try await operatorTokensPage(request, pages: pages, ["created": NodeViews.created(created)])
@@ -81,7 +81,7 @@ enum NodePages {
         routes.post(pattern, access: .permission(.nodesManage)) { request in
             let context = try request.requireContext()
             do {
-                try await action(try JobsAPI.services(pages.environment), try id(request), .tenantAdmin(context))
+                try await action(try pages.environment.requireComputeAgents(), try id(request), .tenantAdmin(context))
                 return Pages.redirect("/app/nodes?done=\(done)")
             } catch let error as ComputeAgentsError {
                 return try await tenantPage(request, pages: pages, ["formError": error.publicMessage], status: error.status)
@@ -92,7 +92,7 @@ enum NodePages {
     /// The operator's version of ``tenantAction(_:_:done:pages:_:)``.
     private static func operatorAction(_ routes: inout PortalRoutes, _ pattern: String, done: String, back: String, pages: Pages, _ action: @escaping Action) {
         routes.post(pattern, access: .platformOperator) { request in
-            try await action(try JobsAPI.services(pages.environment), try id(request), try operatorAdministrator(request))
+            try await action(try pages.environment.requireComputeAgents(), try id(request), try operatorAdministrator(request))
             return Pages.redirect("\(back)?done=\(done)")
         }
     }
@@ -109,7 +109,7 @@ enum NodePages {
 
     private static func tenantPage(_ request: Request, pages: Pages, _ extra: [String: Any], status: HTTPResponse.Status = .ok) async throws -> Response {
         let context = try request.requireContext()
-        let services = try JobsAPI.services(pages.environment)
+        let services = try pages.environment.requireComputeAgents()
         let administrator = NodeAdministrator.tenantAdmin(context)
         async let agents = services.registry.list(by: administrator)
         async let tokens = services.joinTokens.list(by: administrator)
@@ -129,7 +129,7 @@ enum NodePages {
 
     private static func operatorNodesPage(_ request: Request, pages: Pages, _ extra: [String: Any]) async throws -> Response {
         let administrator = try operatorAdministrator(request)
-        let agents = try await JobsAPI.services(pages.environment).registry.list(by: administrator)
+        let agents = try await pages.environment.requireComputeAgents().registry.list(by: administrator)
         let names = try await tenantNames(pages)
         let base: [String: Any] = [
             "nodes": agents.map { NodeViews.node($0, tenantNames: names) }, "isOperator": true, "actionBase": "/operator/nodes",
@@ -139,7 +139,7 @@ enum NodePages {
 
     private static func operatorTokensPage(_ request: Request, pages: Pages, _ extra: [String: Any], status: HTTPResponse.Status = .ok) async throws -> Response {
         let administrator = try operatorAdministrator(request)
-        let tokens = try await JobsAPI.services(pages.environment).joinTokens.list(by: administrator)
+        let tokens = try await pages.environment.requireComputeAgents().joinTokens.list(by: administrator)
         let tenants = try await pages.tenancy.environment.directory.all().filter(\.isActive)
         let names = Dictionary(tenants.map { ($0.id.description, $0.displayName) }, uniquingKeysWith: { first, _ in first })
         let regions = try await RegionCatalog(directory: pages.tenancy.environment.router.directory).all().filter(\.isActive)
