@@ -172,11 +172,22 @@ enum PostgresBytea {
 enum PostgresArrayText {
     /// Every element double-quoted with `"` and `\` escaped; nil elements become `NULL`.
     static func format(_ elements: [String?]) -> String {
-        let items = elements.map { element -> String in
-            guard let element else { return "NULL" }
-            return "\"" + element.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+        var text: [UInt8] = [UInt8(ascii: "{")]
+        for (index, element) in elements.enumerated() {
+            if index > 0 { text.append(UInt8(ascii: ",")) }
+            guard let element else {
+                text += "NULL".utf8
+                continue
+            }
+            text.append(UInt8(ascii: "\""))
+            for byte in element.utf8 {
+                if byte == UInt8(ascii: "\\") || byte == UInt8(ascii: "\"") { text.append(UInt8(ascii: "\\")) }
+                text.append(byte)
+            }
+            text.append(UInt8(ascii: "\""))
         }
-        return "{" + items.joined(separator: ",") + "}"
+        text.append(UInt8(ascii: "}"))
+        return String(decoding: text, as: UTF8.self)
     }
 
     /// The elements of a one-dimensional array literal (an unquoted `NULL` is nil); nil for anything else.
