@@ -105,14 +105,24 @@ final class CurlTransfer {
         response.publishHead(HTTPResponseHead(status: easy.responseCode, headers: headers))
     }
 
-    fileprivate func receivedHeaderLine(_ line: String) {
-        if line.hasPrefix("HTTP/") {
-            headers.removeAll()  // a new response (after 100 Continue) starts its own header block
-        } else if let colon = line.firstIndex(of: ":") {
-            let name = String(line[..<colon]).trimmingSpaces()
-            let value = String(line[line.index(after: colon)...]).trimmingSpaces()
-            headers.append((name, value))
+    /// One raw header line from curl: a status line starts a new header block (after `100 Continue`), a `name: value`
+    /// line is kept with spaces, tabs and the line end trimmed from both parts (byte-wise: header names are ASCII).
+    fileprivate func receivedHeaderLine(_ line: UnsafeRawBufferPointer) {
+        if line.starts(with: "HTTP/".utf8) {
+            headers.removeAll()
+        } else if let colon = line.firstIndex(of: UInt8(ascii: ":")) {
+            headers.append((Self.trimmed(line[..<colon]), Self.trimmed(line[(colon + 1)...])))
         }
+    }
+
+    /// The bytes as a string without leading and trailing spaces, tabs, carriage returns and line feeds.
+    private static func trimmed(_ bytes: Slice<UnsafeRawBufferPointer>) -> String {
+        func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0D || byte == 0x0A }
+        var start = bytes.startIndex
+        var end = bytes.endIndex
+        while start < end, isSpace(bytes[start]) { start += 1 }
+        while end > start, isSpace(bytes[end - 1]) { end -= 1 }
+        return String(decoding: bytes[start..<end], as: UTF8.self)
     }
 
     private static func error(for code: CURLcode, message: String) -> HTTPClientError {
@@ -133,15 +143,6 @@ final class CurlTransfer {
     }
 }
 
-extension String {
-    /// Drops leading and trailing spaces, tabs and line ends (`\r\n` is one Character, so test `isWhitespace`).
-    fileprivate func trimmingSpaces() -> String {
-        var text = Substring(self)
-        while let first = text.first, first.isWhitespace { text.removeFirst() }
-        while let last = text.last, last.isWhitespace { text.removeLast() }
-        return String(text)
-    }
-}
 
 // MARK: C callbacks (run on the transfer's pool thread, inside curl_easy_perform)
 
@@ -162,8 +163,7 @@ private func curlWriteCallback(_ data: UnsafeMutablePointer<CChar>?, _ size: Int
 private func curlHeaderCallback(_ data: UnsafeMutablePointer<CChar>?, _ size: Int, _ count: Int, _ userData: UnsafeMutableRawPointer?) -> Int {
     let byteCount = size * count
     guard let data else { return byteCount }
-    let line = String(decoding: UnsafeRawBufferPointer(start: data, count: byteCount), as: UTF8.self)
-    transfer(from: userData).receivedHeaderLine(line)
+    transfer(from: userData).receivedHeaderLine(UnsafeRawBufferPointer(start: data, count: byteCount))
     return byteCount
 }
 
