@@ -75,4 +75,32 @@ import Testing
             #expect(again.attempt == 2 && again.gang?.nodeRank == 0 && joined.gang?.nodeRank == 1)
         }
     }
+
+    @Test func aGangThatCannotFormDoesNotHoldUpTheSingleNodeJobsBehindIt() async throws {
+        try await DispatchFixture.with { fixture in
+            let owner = try await fixture.tenant("Mixed Queue")
+            let agent = try await fixture.agent()
+            let gang = try await fixture.submit(owner, resources: Self.twoNodes)
+            let single = try await fixture.submit(owner)
+            // One lease: the gang ahead cannot form (one agent), so the walk goes on to the single-node job.
+            #expect(try await fixture.lease(agent).map(\.jobID) == [single.id])
+            let waiting = try await fixture.jobs.detail(gang.id, context: owner).summary
+            #expect(waiting.state == .queued && waiting.placementNote == "Needs 2 nodes; only 1 suitable agent in eu-west-1")
+        }
+    }
+
+    @Test func aReservedRankComesBeforeQueuedWork() async throws {
+        try await DispatchFixture.with { fixture in
+            let owner = try await fixture.tenant("Rank First")
+            let leader = try await fixture.agent()
+            let member = try await fixture.agent()
+            let gang = try await fixture.submit(owner, resources: Self.twoNodes)
+            #expect(try await fixture.lease(leader).first?.gang?.nodeRank == 0)
+            let queued = try await fixture.submit(owner, kind: "train.builtin")
+            // The member holds rank 1 of the gang; its next lease hands that over first, then queued work in the same answer.
+            let jobs = try await fixture.lease(member, maxJobs: 2)
+            #expect(jobs.map(\.jobID) == [gang.id, queued.id])
+            #expect(jobs.first?.gang?.nodeRank == 1 && jobs.last?.gang == nil)
+        }
+    }
 }

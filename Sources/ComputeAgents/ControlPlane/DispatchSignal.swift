@@ -113,22 +113,20 @@ final class DispatchShared: Sendable {
         }
     }
 
-    /// Until when each cell may hold gang ranks reserved for agents (`assigned` attempts): set by a gang reservation in
-    /// this process or a `gang` NOTIFY from another; every cell counts as active for a while after start-up.
-    private let gangActivity = Mutex<[String: ContinuousClock.Instant]>([:])
-    private let startedAt = ContinuousClock.now
+    /// When a lease last wrote each agent's free resources to its directory row.
+    private let resourceWrites = Mutex<[UUID: ContinuousClock.Instant]>([:])
 
-    /// Whether a lease should look for gang ranks reserved for the agent in `region`.
-    func mayHaveGangAssignments(in region: String, window: Duration = .seconds(120)) -> Bool {
+    /// Whether a lease should write `agent`'s free resources and `last_seen_at` now: at most once per `interval` per
+    /// agent (heartbeats write them too), so a busy agent leasing many jobs a second costs the directory one update a
+    /// second, not one per lease. Records the write.
+    func mayRecordLeaseResources(of agent: UUID, interval: Duration = .seconds(1)) -> Bool {
         let now = ContinuousClock.now
-        if now - startedAt < window { return true }
-        return gangActivity.withLock { $0[region] }.map { now < $0 } ?? false
-    }
-
-    /// Records that `region` may hold reserved gang ranks for the next `window`.
-    func noteGangActivity(in region: String, window: Duration = .seconds(120)) {
-        let until = ContinuousClock.now + window
-        gangActivity.withLock { $0[region] = max($0[region] ?? until, until) }
+        return resourceWrites.withLock { writes in
+            if let last = writes[agent], now - last < interval { return false }
+            if writes.count > 100_000 { writes.removeAll() }  // bounded: agents come and go
+            writes[agent] = now
+            return true
+        }
     }
 
     /// The index of the first cell to look at for the next lease among `count` cells.

@@ -54,13 +54,13 @@ extension Dispatcher {
         return leased
     }
 
-    /// Tries to reserve a gang for a queued multi-node job with the leasing agent as rank 0: k − 1 other agents of the
-    /// same region that are ready, seen recently, have room, match labels and dedication and hold no reservation yet.
-    /// All-or-nothing: when too few exist the job stays queued with a note saying so.
+    /// Tries to reserve a gang for a queued multi-node job (locked by the caller) with the leasing agent as rank 0: k − 1
+    /// other agents of the same region that are ready, seen recently, have room, match labels and dedication and hold no
+    /// reservation yet. All-or-nothing: when too few exist the job stays queued with a note saying so. The caller
+    /// throttles tries (``DispatchShared/mayTryGang(_:interval:)``).
     nonisolated(nonsending) func formGang(
         _ job: AcceptedJob, agent: AgentIdentity, region: String, budget: inout LeaseBudget, on connection: PostgresConnection
     ) async throws -> LeasedJob? {
-        guard context.dispatch.mayTryGang("\(job.jobID)/\(agent.id)") else { return nil }
         let nodes = job.resources.nodes
         let members = try await gangCandidates(for: job, leader: agent, needed: nodes - 1, cell: region, on: connection)
         guard members.count >= nodes - 1 else {
@@ -98,9 +98,7 @@ extension Dispatcher {
                 WITH ORDINALITY AS r(agent_id, address, token_hash, rank)
             """
         )
-        // Wakes the other members' long-polls (delivered at commit, to every control-plane process listening); the
-        // `gang` payload tells every process to look for reserved ranks in this cell.
-        context.dispatch.noteGangActivity(in: region)
+        // Wakes the other members' long-polls (delivered at commit, to every control-plane process listening).
         try await connection.execute("SELECT pg_notify(\(Self.channel), 'gang')")
         let gang = GangAssignment(nodeRank: 0, worldSize: nodes, masterAddress: agent.address, masterPort: port)
         return makeLeasedJob(leader, attempt: number, leaseExpiresAt: try attempt["lease_expires_at", as: Date.self], gang: gang)

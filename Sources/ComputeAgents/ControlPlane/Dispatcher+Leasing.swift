@@ -44,12 +44,10 @@ struct AcceptedJob {
 }
 
 extension Dispatcher {
-    /// The lease transaction's settings: the dispatch scope, and no sorts, so the candidate query walks the
-    /// `jobs_dispatch` index in its order and stops after a few rows. A queue table's statistics are often stale (it
-    /// fills and drains between analyses), and the planner then prefers fetching every queued row and sorting them,
-    /// which makes each lease cost as much as the queue is long.
-    /// Plans are made for each call's values (the candidate limit and filters vary), never a cached generic one.
-    static let leaseSettings = dispatchScope + [(name: "enable_sort", value: "off"), (name: "plan_cache_mode", value: "force_custom_plan")]
+    /// Settings of the transactions that deliver or form gangs: the dispatch scope, and no sequential scans, so the
+    /// plan Postgres keeps per connection for the attempt foreign-key check (made by whichever insert comes first) uses
+    /// the id index even when it was made while the queue was nearly empty (see cell migration 0008).
+    static let gangSettings = dispatchScope + [(name: "enable_seqscan", value: "off")]
 
     /// One pass over every cell (starting with a rotating one) without waiting. A cell that just had nothing for the
     /// agent is skipped until a wake-up concerns it (every way work enters a cell's queue NOTIFYs: submission, requeue,
@@ -64,12 +62,11 @@ extension Dispatcher {
             let region = regions[(start + offset) % regions.count]
             guard context.dispatch.mayHaveWork(in: region, for: agent.id, free: budget.free) else { continue }
             let generation = context.dispatch.signal.generation(of: region)
-            let (jobs, remaining) = try await lease(agent, in: region, budget: budget)
+            let jobs = try await lease(agent, in: region, budget: &budget)
             if jobs.isEmpty { context.dispatch.recordEmptyLook(in: region, for: agent.id, free: budget.free, generation: generation) }
             leased += jobs
-            budget = remaining
         }
-        if !leased.isEmpty {
+        if !leased.isEmpty, context.dispatch.mayRecordLeaseResources(of: agent.id) {
             try await context.router.directory.withConnection { connection in
                 try await connection.execute(
                     """
@@ -83,86 +80,111 @@ extension Dispatcher {
         return leased
     }
 
-    /// Leases from one cell in one transaction: gang assignments reserved for the agent, then queued jobs.
-    private func lease(_ agent: AgentIdentity, in region: String, budget start: LeaseBudget) async throws -> ([LeasedJob], LeaseBudget) {
+    /// Leases from one cell: `lease_queued_jobs` (cell migration 0008) walks the queue and leases single-node jobs in
+    /// one statement; gang ranks reserved for the agent and gangs to form are handled here, each in a transaction of
+    /// its own, and the walk goes on after them. At most ``maximumGangTriesPerLease`` gangs are tried per lease.
+    private func lease(_ agent: AgentIdentity, in region: String, budget: inout LeaseBudget) async throws -> [LeasedJob] {
         let pool = try context.router.cell(for: region)
-        return try await pool.withTransaction(settings: Self.leaseSettings) { connection in
-            var budget = start
-            var leased = context.dispatch.mayHaveGangAssignments(in: region)
-                ? try await deliverGangAssignments(agent, region: region, budget: &budget, on: connection) : []
-            guard budget.remainingJobs > 0 else { return (leased, budget) }
-            let candidates = try await connection.query(
-                """
-                SELECT tenant_id, id, kind, spec, cpu_millis, memory_bytes, gpus, gpu_type, nodes, node_selector, timeout_seconds
-                FROM jobs
-                WHERE state = 'queued' AND cancel_requested_at IS NULL
-                  AND allowed_regions @> ARRAY[\(agent.region)]::text[]
-                  AND node_selector <@ \(try PostgresJSON(encoding: agent.labels))
-                  AND cpu_millis <= \(budget.free.cpuMillis) AND memory_bytes <= \(budget.free.memoryBytes) AND gpus <= \(budget.free.gpus)
-                  AND (\(agent.dedicatedTenantID?.rawValue)::uuid IS NULL OR tenant_id = \(agent.dedicatedTenantID?.rawValue))
-                  AND (gpu_type IS NULL OR EXISTS (
-                        SELECT 1 FROM unnest(\(agent.gpus.map(\.name))::text[]) AS g(name) WHERE strpos(lower(g.name), lower(gpu_type)) > 0))
-                ORDER BY priority DESC, fair_seq, created_at
-                LIMIT \(min(budget.remainingJobs * 2 + 2, 200))
-                FOR UPDATE SKIP LOCKED
-                """
-            )
-            var accepted: [AcceptedJob] = []
-            for row in candidates where budget.remainingJobs > 0 {
-                let resources = try JobRows.resources(row)
-                guard budget.fits(resources) else { continue }
-                let job = AcceptedJob(
-                    tenantID: try row["tenant_id", as: UUID.self], jobID: try row["id", as: UUID.self], kind: try row["kind", as: String.self],
-                    specJSON: try row["spec", as: String.self], resources: resources, timeoutSeconds: try row["timeout_seconds", as: Int.self],
-                    gpuIndices: [], token: "", tokenHash: []
-                )
-                if resources.nodes > 1 {
-                    if let gangJob = try await formGang(job, agent: agent, region: region, budget: &budget, on: connection) { leased.append(gangJob) }
-                    continue
+        var leased: [LeasedJob] = []
+        var triedGangs: [UUID] = []
+        var isLookingForAssignments = true
+        while budget.remainingJobs > 0 {
+            let (jobs, next) = try await walkQueue(agent, pool: pool, region: region, budget: &budget, skipping: triedGangs, isLookingForAssignments)
+            leased += jobs
+            switch next {
+            case .done:
+                return leased
+            case .deliverAssignments:
+                isLookingForAssignments = false
+                let start = budget
+                let (delivered, remaining) = try await pool.withTransaction(settings: Self.gangSettings) { connection in
+                    var budget = start
+                    return (try await deliverGangAssignments(agent, region: region, budget: &budget, on: connection), budget)
                 }
-                var taken = job
-                taken.gpuIndices = budget.take(resources)
-                (taken.token, taken.tokenHash) = JobTokens.make(region: region)
-                accepted.append(taken)
+                leased += delivered
+                budget = remaining
+            case .formGang(let job):
+                triedGangs.append(job.jobID)
+                guard triedGangs.count <= Self.maximumGangTriesPerLease else { return leased }
+                guard context.dispatch.mayTryGang("\(job.jobID)/\(agent.id)") else { continue }
+                let start = budget
+                let (gang, remaining) = try await pool.withTransaction(settings: Self.gangSettings) { connection in
+                    var budget = start
+                    guard try await lockQueued(job, on: connection) else { return (nil as LeasedJob?, budget) }
+                    return (try await formGang(job, agent: agent, region: region, budget: &budget, on: connection), budget)
+                }
+                if let gang { leased.append(gang) }
+                budget = remaining
             }
-            leased += try await insertAttempts(accepted, agent: agent, region: region, on: connection)
-            return (leased, budget)
         }
+        return leased
     }
 
-    /// Moves the accepted jobs to leased and inserts their delivered attempts, in one statement.
-    private nonisolated(nonsending) func insertAttempts(
-        _ accepted: [AcceptedJob], agent: AgentIdentity, region: String, on connection: PostgresConnection
-    ) async throws -> [LeasedJob] {
-        guard !accepted.isEmpty else { return [] }
-        let leaseSeconds = Double(context.configuration.leaseSeconds)
-        let rows = try await connection.query(
-            """
-            WITH accepted AS (
-                SELECT * FROM unnest(\(accepted.map(\.tenantID))::uuid[], \(accepted.map(\.jobID))::uuid[],
-                                     \(accepted.map { Hex.encode($0.tokenHash) })::text[], \(accepted.map { Self.arrayLiteral($0.gpuIndices) })::text[])
-                    AS a(tenant_id, id, token_hash, gpu_indices)
-            ), leased AS (
-                UPDATE jobs j SET state = 'leased', attempt = j.attempt + 1, lease_expires_at = now() + make_interval(secs => \(leaseSeconds)),
-                    placement_note = '', updated_at = now()
-                FROM accepted a WHERE j.tenant_id = a.tenant_id AND j.id = a.id
-                RETURNING j.tenant_id, j.id, j.attempt, a.token_hash, a.gpu_indices
-            )
-            INSERT INTO job_attempts (tenant_id, job_id, attempt, node_rank, agent_id, agent_region, agent_address, gpu_indices, token_hash,
-                                      state, delivered_at)
-            SELECT tenant_id, id, attempt, 0, \(agent.id), \(agent.region), \(agent.address), gpu_indices::integer[], decode(token_hash, 'hex'),
-                   'delivered', now()
-            FROM leased
-            RETURNING job_id, attempt, now() + make_interval(secs => \(leaseSeconds)) AS lease_expires_at
-            """
-        )
-        let byID = Dictionary(accepted.map { ($0.jobID, $0) }, uniquingKeysWith: { first, _ in first })
-        return try rows.compactMap { row in
-            guard let job = byID[try row["job_id", as: UUID.self]] else { return nil }
-            return makeLeasedJob(
-                job, attempt: try row["attempt", as: Int.self], leaseExpiresAt: try row["lease_expires_at", as: Date.self], gang: nil
+    /// The most multi-node jobs one lease tries to form a gang for (each try costs a directory query).
+    static let maximumGangTriesPerLease = 8
+
+    /// One call of `lease_queued_jobs`, in autocommit: the single-node jobs it leased (taken from `budget`) and what to
+    /// do next.
+    private func walkQueue(
+        _ agent: AgentIdentity, pool: PostgresPool, region: String, budget: inout LeaseBudget, skipping triedGangs: [UUID], _ isLookingForAssignments: Bool
+    ) async throws -> ([LeasedJob], LeaseStep) {
+        let tokens = (0..<budget.remainingJobs).map { _ in JobTokens.make(region: region) }
+        let free = budget.free
+        let gpuIndices = Array(budget.gpuIndices.prefix(free.gpus))
+        let rows = try await pool.withConnection { connection in
+            try await connection.query(
+                """
+                SELECT * FROM lease_queued_jobs(
+                    \(agent.id), \(agent.region), \(agent.address), \(try PostgresJSON(encoding: agent.labels)), \(agent.dedicatedTenantID?.rawValue),
+                    \(agent.gpus.map(\.name))::text[], \(free.cpuMillis)::integer, \(free.memoryBytes), \(gpuIndices)::integer[],
+                    \(tokens.count)::integer, \(Double(context.configuration.leaseSeconds)), \(tokens.map { Hex.encode($0.hash) })::text[],
+                    \(triedGangs)::uuid[], \(isLookingForAssignments))
+                """
             )
         }
+        var leased: [LeasedJob] = []
+        var next = LeaseStep.done
+        for row in rows {
+            switch try row["outcome", as: String.self] {
+            case "assignments":
+                next = .deliverAssignments
+            case "gang":
+                next = .formGang(try Self.acceptedJob(row))
+            default:
+                var job = try Self.acceptedJob(row)
+                _ = budget.take(job.resources)
+                job.gpuIndices = try row["gpu_indices", as: [Int].self]
+                (job.token, job.tokenHash) = tokens[try row["token_index", as: Int.self] - 1]
+                let expiry = try row["lease_expires_at", as: Date.self]
+                leased.append(makeLeasedJob(job, attempt: try row["attempt", as: Int.self], leaseExpiresAt: expiry, gang: nil))
+            }
+        }
+        return (leased, next)
+    }
+
+    /// What a lease does after a `lease_queued_jobs` call.
+    private enum LeaseStep {
+        case done, deliverAssignments
+        case formGang(AcceptedJob)
+    }
+
+    /// A job row of `lease_queued_jobs`, before its token and GPU indices are known.
+    private static func acceptedJob(_ row: PostgresRow) throws -> AcceptedJob {
+        AcceptedJob(
+            tenantID: try row["tenant_id", as: UUID.self], jobID: try row["job_id", as: UUID.self], kind: try row["kind", as: String.self],
+            specJSON: try row["spec", as: String.self], resources: try JobRows.resources(row), timeoutSeconds: try row["timeout_seconds", as: Int.self],
+            gpuIndices: [], token: "", tokenHash: []
+        )
+    }
+
+    /// Locks a queued multi-node job for gang forming; false when another agent holds it or it is no longer queued.
+    private nonisolated(nonsending) func lockQueued(_ job: AcceptedJob, on connection: PostgresConnection) async throws -> Bool {
+        try await !connection.query(
+            """
+            SELECT 1 FROM jobs WHERE tenant_id = \(job.tenantID) AND id = \(job.jobID) AND state = 'queued' AND cancel_requested_at IS NULL
+            FOR UPDATE SKIP LOCKED
+            """
+        ).isEmpty
     }
 
     func makeLeasedJob(_ job: AcceptedJob, attempt: Int, leaseExpiresAt: Date, gang: GangAssignment?) -> LeasedJob {

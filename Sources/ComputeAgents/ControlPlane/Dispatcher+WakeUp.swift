@@ -29,8 +29,7 @@ struct DispatchWakeUpService: Service {
                     let listener = try await PostgresListener(configuration: configuration, channels: [Dispatcher.channel], logger: context.logger)
                     signal.fire(region: region)
                     await withTaskCancellationHandler {
-                        for await notification in listener {
-                            if notification.payload == "gang" { context.dispatch.noteGangActivity(in: region) }
+                        for await _ in listener {
                             signal.fire(region: region)
                         }
                     } onCancel: {
