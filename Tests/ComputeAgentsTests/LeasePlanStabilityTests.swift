@@ -46,6 +46,18 @@ import Testing
         }
     }
 
+    @Test func theLeaseFunctionCarriesItsPlannerSettings() async throws {
+        try await DispatchFixture.with { fixture in
+            // What keeps its plans index walks, planned once, and never JIT-compiled (see cell migration 0008).
+            let settings = try await fixture.environment.asSuperuser(region: "eu-west-1") { connection in
+                try await connection.query("SELECT unnest(proconfig) AS setting FROM pg_proc WHERE proname = 'lease_queued_jobs'").map {
+                    try $0["setting", as: String.self]
+                }
+            }
+            #expect(Set(settings) == ["enable_sort=off", "enable_seqscan=off", "plan_cache_mode=force_generic_plan", "jit=off"])
+        }
+    }
+
     /// Calls the lease function for one job the way the dispatcher does.
     static func lease(_ agent: AgentIdentity, on connection: PostgresConnection) async throws -> [PostgresRow] {
         try await connection.query(statement(agent, explain: false)).filter { try $0["outcome", as: String.self] == "leased" }

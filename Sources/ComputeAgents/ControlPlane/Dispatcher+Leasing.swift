@@ -142,7 +142,7 @@ extension Dispatcher {
                 """
             )
         }
-        var leased: [LeasedJob] = []
+        var leased: [(index: Int, job: LeasedJob)] = []
         var next = LeaseStep.done
         for row in rows {
             switch try row["outcome", as: String.self] {
@@ -154,12 +154,13 @@ extension Dispatcher {
                 var job = try Self.acceptedJob(row)
                 _ = budget.take(job.resources)
                 job.gpuIndices = try row["gpu_indices", as: [Int].self]
-                (job.token, job.tokenHash) = tokens[try row["token_index", as: Int.self] - 1]
+                let index = try row["token_index", as: Int.self]
+                (job.token, job.tokenHash) = tokens[index - 1]
                 let expiry = try row["lease_expires_at", as: Date.self]
-                leased.append(makeLeasedJob(job, attempt: try row["attempt", as: Int.self], leaseExpiresAt: expiry, gang: nil))
+                leased.append((index, makeLeasedJob(job, attempt: try row["attempt", as: Int.self], leaseExpiresAt: expiry, gang: nil)))
             }
         }
-        return (leased, next)
+        return (leased.sorted { $0.index < $1.index }.map(\.job), next)  // in the order they were chosen
     }
 
     /// What a lease does after a `lease_queued_jobs` call.
