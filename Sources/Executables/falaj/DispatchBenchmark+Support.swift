@@ -43,7 +43,8 @@ enum MachineCPU {
     /// CPU time spent by the machine since boot, all cores, in milliseconds: user, nice, system, irq and softirq ticks of
     /// `/proc/stat` (idle, iowait and steal left out). Every process counts (server, Postgres, simulated agents and
     /// anything else running), so CPU per job is meaningful while the bench has the machine to itself; it does not
-    /// count time spent waiting for a core, so it moves less than a rate when the machine is shared.
+    /// count time spent waiting for a core, so it moves less than a rate when the machine is shared. `/proc/stat` is
+    /// generated in memory by the kernel: reading it never waits for a disk.
     static func busyMilliseconds() -> Double {
         guard let text = try? String(contentsOfFile: "/proc/stat", encoding: .utf8), let line = text.split(separator: "\n").first else { return 0 }
         let ticks = line.split(separator: " ").dropFirst().compactMap { Double($0) }
