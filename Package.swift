@@ -76,6 +76,7 @@ let package = Package(
             path: "Sources/Foundation/HTTPClient",
             swiftSettings: swiftSettings
         ),
+        .target(name: "Tabular", path: "Sources/Foundation/Tabular", swiftSettings: swiftSettings),
         .target(
             name: "Subprocess",
             dependencies: ["CSystemShim", "BlockingPool"],
@@ -123,7 +124,7 @@ let package = Package(
         ),
         .target(
             name: "Platform",
-            dependencies: ["Tenancy", "Residency", "Billing", "ComputeAgents"],
+            dependencies: ["Tenancy", "Residency", "Billing", "ComputeAgents", "Tabular", "PostgresClient", "FalajCrypto", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
 
@@ -225,6 +226,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "SubprocessTests", dependencies: ["Subprocess"], swiftSettings: swiftSettings),
+        .testTarget(name: "TabularTests", dependencies: ["Tabular"], swiftSettings: swiftSettings),
         .testTarget(
             name: "AgentNodeTests",
             dependencies: [
