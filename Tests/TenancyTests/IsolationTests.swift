@@ -57,6 +57,26 @@ import Testing
                         """
                     )
                 }
+                // Projects and datasets (Platform): a project with a dataset and one version.
+                try await environment.router.withTenantTransaction(owner.context.tenantID) { connection in
+                    let (tenant, project, dataset) = (owner.context.tenantID.rawValue, UUID(), UUID())
+                    try await connection.execute(
+                        "INSERT INTO projects (tenant_id, id, slug, name, created_by) VALUES (\(tenant), \(project), 'churn', 'Churn', 'system')"
+                    )
+                    try await connection.execute(
+                        """
+                        INSERT INTO datasets (tenant_id, id, project_id, name, created_by)
+                        VALUES (\(tenant), \(dataset), \(project), 'customers', 'system')
+                        """
+                    )
+                    try await connection.execute(
+                        """
+                        INSERT INTO dataset_versions (tenant_id, dataset_id, version, source_format, columns, row_count, uploaded_bytes, size_bytes,
+                                                      sha256, blob_name, created_by)
+                        VALUES (\(tenant), \(dataset), 1, 'csv', '[]', 0, 0, 0, \(String(repeating: "b", count: 64)), 'datasets/x/1.csv', 'system')
+                        """
+                    )
+                }
                 tenants.append(owner)
             }
             #expect(await environment.privacyRunner().runOnce() == 2)

@@ -13,6 +13,7 @@ extension DataSubjectRequestRunner {
     static let erasureOrder = [
         "data_exports", "mfa_recovery_codes", "sessions", "api_keys", "memberships", "invitations", "outbox", "custom_roles", "users",
         "tenant_settings", "retention_policies", "job_artifacts", "job_log_chunks", "job_events", "job_attempts", "jobs",
+        "dataset_versions", "datasets", "projects",
     ]
 
     /// Erases a whole organisation in named steps, each recorded when done:

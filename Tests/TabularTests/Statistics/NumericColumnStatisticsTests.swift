@@ -140,11 +140,4 @@ import Testing
         #expect(statistics.missing == 1)
         #expect(statistics.numeric == nil && statistics.text == nil && statistics.timestamp == nil)
     }
-
-    @Test func aValueOfTheWrongKindStopsTheProcess() async {
-        await #expect(processExitsWith: .failure) {
-            var accumulator = ColumnStatisticsAccumulator(type: .int)
-            accumulator.add(.string("seven"))
-        }
-    }
 }

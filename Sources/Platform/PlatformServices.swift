@@ -1,0 +1,32 @@
+public import Logging
+public import Residency
+
+/// The ML lifecycle's services (DESIGN.md §6), built once per process by `falaj serve` and handed to the portal.
+/// Every call takes the request context and runs in the tenant's home cell under its row-level security.
+public final class PlatformServices: Sendable {
+    /// Projects: the containers of everything ML-related in a tenant.
+    public let projects: Projects
+    /// Datasets and their immutable versions: uploads (CSV, JSON lines), schemas, statistics, downloads.
+    public let datasets: Datasets
+
+    /// Wires the services to the cells and the tenants' blob stores.
+    /// - Parameters:
+    ///   - router: tenant → home cell.
+    ///   - blobs: the tenants' encrypted blob stores (dataset files live there, in the home region).
+    ///   - logger: where background work and failures log.
+    public init(router: CellRouter, blobs: TenantBlobs, logger: Logger) {
+        let context = PlatformContext(router: router, blobs: blobs, logger: logger)
+        projects = Projects(context: context)
+        datasets = Datasets(context: context)
+    }
+}
+
+/// What every platform service shares.
+struct PlatformContext: Sendable {
+    /// Tenant → cell.
+    let router: CellRouter
+    /// Tenants' encrypted blob stores.
+    let blobs: TenantBlobs
+    /// Failures that are not the caller's (a blob left behind) log here.
+    let logger: Logger
+}
