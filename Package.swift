@@ -145,7 +145,8 @@ let package = Package(
         .executableTarget(
             name: "FalajCLI",
             dependencies: [
-                "Portal", "ComputeAgents", "AgentNode", "AgentProtocol", "HTTPClient", "WebServer", "PostgresClient", "BlockingPool", "Tenancy", "Residency", "FalajCrypto",
+                "Portal", "Platform", "ComputeAgents", "AgentNode", "AgentProtocol", "HTTPClient", "WebServer", "PostgresClient", "BlockingPool", "Tenancy",
+                "Residency", "FalajCrypto",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -239,7 +240,10 @@ let package = Package(
         ),
         .testTarget(
             name: "PortalTests",
-            dependencies: ["Portal", "ComputeAgents", "AgentProtocol", "Tenancy", "Residency", "PostgresClient", "WebServer", "TestSupport", "FalajCrypto", .product(name: "HTTPTypes", package: "swift-http-types"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
+            dependencies: [
+                "Portal", "Platform", "Tabular", "ComputeAgents", "AgentProtocol", "Tenancy", "Residency", "PostgresClient", "WebServer", "TestSupport",
+                "FalajCrypto", .product(name: "HTTPTypes", package: "swift-http-types"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: swiftSettings
         ),
     ]

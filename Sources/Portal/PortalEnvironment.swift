@@ -1,5 +1,6 @@
 public import ComputeAgents
 public import Logging
+public import Platform
 public import Residency
 public import Tenancy
 public import WebServer
@@ -23,6 +24,8 @@ public struct PortalEnvironment: Sendable {
     public var keys: TenantKeys?
     /// Compute agents and jobs; nil in a portal without them (the agent API then answers 503).
     public var computeAgents: ComputeAgentsServices?
+    /// Projects, datasets and the feature store; nil in a portal without them (their API then answers 503).
+    public var platform: PlatformServices?
 
     /// Creates an environment.
     public init(
@@ -33,10 +36,12 @@ public struct PortalEnvironment: Sendable {
         tenancy: TenancyServices,
         keys: TenantKeys? = nil,
         computeAgents: ComputeAgentsServices? = nil,
+        platform: PlatformServices? = nil,
         logger: Logger
     ) {
         self.tenancy = tenancy
         self.computeAgents = computeAgents
+        self.platform = platform
         self.keys = keys
         self.publicDirectory = publicDirectory
         self.readiness = readiness

@@ -1,6 +1,7 @@
 import ComputeAgents
 import HTTPTypes
 import Logging
+import Platform
 import Residency
 import Tenancy
 import WebServer
@@ -17,8 +18,11 @@ struct PortalErrorRenderer: ErrorRenderer {
             if case .placementRefused(let refusal) = error as? ComputeAgentsError {
                 return Self.problemJSON(refusal, description: description, requestID: request.id)
             }
+            if case .uploadRejected(let rejection) = error as? PlatformError {
+                return Self.problemJSON(rejection, description: description, requestID: request.id)
+            }
             let fieldErrors = (error as? TenancyError)?.fieldErrors ?? (error as? APIRequestError)?.fieldErrors ?? (error as? ResidencyPolicyError)?.fields
-                ?? (error as? ComputeAgentsError)?.fieldErrors ?? [:]
+                ?? (error as? ComputeAgentsError)?.fieldErrors ?? (error as? PlatformError)?.fieldErrors ?? [:]
             if !fieldErrors.isEmpty { return Self.problemJSON(description, fieldErrors: fieldErrors, requestID: request.id) }
             return description.problemJSON(requestID: request.id)
         }

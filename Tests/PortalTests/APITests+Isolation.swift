@@ -40,10 +40,18 @@ extension APITests {
             let bToken = APIFixtures.json(try await server.browser().api("POST", "/api/v1/join-tokens", json: #"{"region":"eu-west-1","max_uses":2}"#, bearer: b.key))
             let bNode = try await TestAgent.enrol(server.browser(), token: try #require(bToken["token"] as? String)).id.uuidString.lowercased()
             let bTokenID = try #require((bToken["join_token"] as? [String: Any])?["id"] as? String).lowercased()
+            // B's project `bravo-secret` with dataset `ledger` at version 1 (A has none of that name).
+            _ = try await server.browser().api("POST", "/api/v1/projects", json: #"{"name":"Secret","slug":"bravo-secret"}"#, bearer: b.key)
+            _ = try await server.browser().api("POST", "/api/v1/projects/bravo-secret/datasets", json: #"{"name":"ledger"}"#, bearer: b.key)
+            let bVersion = try await server.browser().request(
+                "POST", "/api/v1/projects/bravo-secret/datasets/ledger/versions",
+                headers: [("Authorization", "Bearer \(b.key)"), ("Content-Type", "text/csv")], body: Array("account,balance\nbravo-acct,10\n".utf8)
+            )
+            #expect(bVersion.statusCode == 201, "\(bVersion.bodyText)")
             let before = try await TenantSnapshot(server, b.owner)
             let bMemberID = try #require(bMember.actor.userID)
             let bOwnerID = try #require(b.owner.actor.userID)
-            let secrets = [b.ownerEmail, "scientist@bravo.example", "pending@bravo.example", bMemberID.uuidString.lowercased(),
+            let secrets = [b.ownerEmail, "scientist@bravo.example", "pending@bravo.example", bMemberID.uuidString.lowercased(), "bravo-acct",
                 bInvitation.invitation.id.uuidString.lowercased(), bKey.summary.id.uuidString.lowercased(), bKey.summary.prefix]
 
             // Every route that takes an id, with each of B's ids for its area.
@@ -56,6 +64,7 @@ extension APITests {
                 "/api/v1/jobs": [["id": bJob.lowercased()]],
                 "/api/v1/nodes": [["id": bNode]],
                 "/api/v1/join-tokens": [["id": bTokenID]],
+                "/api/v1/projects": [["project": "bravo-secret", "dataset": "ledger", "version": "1"]],
             ]
             let bodies = ["/api/v1/members/:id": #"{"role":"viewer"}"#, "/api/v1/members/:id/mfa-requirement": #"{"required":true}"#]
             let browser = server.browser()

@@ -1,6 +1,7 @@
 import ComputeAgents
 import Foundation
 import Logging
+import Platform
 @testable import Portal
 import Residency
 import ServiceLifecycle
@@ -17,6 +18,8 @@ final class PortalTestServer: Sendable {
     let catalog: RouteCatalog
     /// The registry, job queue and dispatcher the portal uses.
     let computeAgents: ComputeAgentsServices
+    /// The folder of the per-region blob stores (`<blobRoot>/<region>/tenants/<tenant>/…`).
+    let blobRoot: URL
     private let group: ServiceGroup
     private let runTask: Task<Void, any Error>
 
@@ -25,8 +28,9 @@ final class PortalTestServer: Sendable {
 
     private init(
         environment: TenancyTestEnvironment, server: HTTPServer, router: Router, catalog: RouteCatalog, computeAgents: ComputeAgentsServices,
-        backgroundServices: [any Service], logger: Logger
+        blobRoot: URL, backgroundServices: [any Service], logger: Logger
     ) {
+        self.blobRoot = blobRoot
         self.environment = environment
         self.server = server
         self.router = router
@@ -53,9 +57,8 @@ final class PortalTestServer: Sendable {
             })
             var agentsConfiguration = agents ?? ComputeAgentsConfiguration()
             if agents == nil { agentsConfiguration.maximumLeaseWaitSeconds = 2 }
-            let computeAgents = ComputeAgentsServices(
-                router: environment.router, blobs: TenantBlobs(keys: keys, stores: stores), configuration: agentsConfiguration, logger: logger
-            )
+            let blobs = TenantBlobs(keys: keys, stores: stores)
+            let computeAgents = ComputeAgentsServices(router: environment.router, blobs: blobs, configuration: agentsConfiguration, logger: logger)
             let portal = PortalEnvironment(
                 publicDirectory: publicDirectory,
                 readiness: { [] },
@@ -68,6 +71,7 @@ final class PortalTestServer: Sendable {
                 tenancy: environment.services,
                 keys: keys,
                 computeAgents: computeAgents,
+                platform: PlatformServices(router: environment.router, blobs: blobs, logger: logger),
                 logger: logger
             )
             let (router, catalog) = try await PortalRouter.makeWithCatalog(environment: portal, metrics: HTTPMetrics())
@@ -76,7 +80,7 @@ final class PortalTestServer: Sendable {
             configuration.eventLoopCount = 1
             let server = try HTTPServer(configuration: configuration, responder: router, logger: logger)
             return PortalTestServer(
-                environment: environment, server: server, router: router, catalog: catalog, computeAgents: computeAgents,
+                environment: environment, server: server, router: router, catalog: catalog, computeAgents: computeAgents, blobRoot: blobRoot,
                 backgroundServices: agents == nil ? [] : computeAgents.backgroundServices, logger: logger
             )
         } catch {
@@ -103,6 +107,7 @@ final class PortalTestServer: Sendable {
         server.shutdown()
         _ = try? await runTask.value
         await environment.close()
+        try? FileManager.default.removeItem(at: blobRoot)
     }
 
     /// A new browser-like client (own cookie jar).

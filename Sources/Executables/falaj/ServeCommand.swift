@@ -4,6 +4,7 @@ import BlockingPool
 import ComputeAgents
 import Foundation
 import Logging
+import Platform
 import Portal
 import Residency
 import Tenancy
@@ -91,9 +92,8 @@ struct ServeCommand: AsyncParsableCommand {
             let metrics = HTTPMetrics()
             let serverBox = ServerReference()
             let tenantKeys = TenantKeys(router: tenancy.environment.router, keyrings: keyrings)
-            let computeAgents = try await computeAgentsServices(
-                router: tenancy.environment.router, keys: tenantKeys, http: http, environment: environment, logger: logger
-            )
+            let blobs = try await tenantBlobs(router: tenancy.environment.router, keys: tenantKeys, environment: environment)
+            let computeAgents = try computeAgentsServices(router: tenancy.environment.router, blobs: blobs, environment: environment, logger: logger)
             let portalEnvironment = PortalEnvironment(
                 publicDirectory: publicDirectory,
                 readiness: { await databases.readiness() },
@@ -109,6 +109,7 @@ struct ServeCommand: AsyncParsableCommand {
                 tenancy: tenancy,
                 keys: tenantKeys,
                 computeAgents: computeAgents,
+                platform: PlatformServices(router: tenancy.environment.router, blobs: blobs, logger: logger),
                 logger: logger
             )
             let router = try await PortalRouter.make(environment: portalEnvironment, metrics: metrics)
@@ -146,10 +147,8 @@ struct ServeCommand: AsyncParsableCommand {
         await databases.close()
     }
 
-    /// The registry, job queue and dispatcher over per-region file blob stores (`<blob-dir>/<region>`).
-    private func computeAgentsServices(
-        router: CellRouter, keys: TenantKeys, http: HTTPServerConfiguration, environment: [String: String], logger: Logger
-    ) async throws -> ComputeAgentsServices {
+    /// The tenants' encrypted blob stores: one file store per region (`<blob-dir>/<region>`, default `<data-dir>/blobs`).
+    private func tenantBlobs(router: CellRouter, keys: TenantKeys, environment: [String: String]) async throws -> TenantBlobs {
         let blobRoot = URL(fileURLWithPath: blobDirectoryOption ?? environment["FALAJ_BLOB_DIR"] ?? database.dataDirectory + "/blobs").standardizedFileURL
         var stores: [String: any BlobStore] = [:]
         for region in router.regionIDs {
@@ -157,6 +156,13 @@ struct ServeCommand: AsyncParsableCommand {
             try await BlockingPool.shared.run { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700]) }
             stores[region] = FileBlobStore(root: folder)
         }
+        return TenantBlobs(keys: keys, stores: stores)
+    }
+
+    /// The registry, job queue and dispatcher, with the timings the options set.
+    private func computeAgentsServices(
+        router: CellRouter, blobs: TenantBlobs, environment: [String: String], logger: Logger
+    ) throws -> ComputeAgentsServices {
         var configuration = ComputeAgentsConfiguration(publicURL: publicURLOption ?? environment["FALAJ_PUBLIC_URL"])
         if let seconds = agentHeartbeatSecondsOption ?? environment["FALAJ_AGENT_HEARTBEAT_SECONDS"].flatMap({ Int($0) }) {
             guard (1...3600).contains(seconds) else { throw ValidationError("--agent-heartbeat-seconds must be between 1 and 3600") }
@@ -165,7 +171,7 @@ struct ServeCommand: AsyncParsableCommand {
             configuration.leaseSeconds = max(3, seconds * 9 / 2)
             configuration.reaperIntervalSeconds = max(1, seconds / 2)
         }
-        return ComputeAgentsServices(router: router, blobs: TenantBlobs(keys: keys, stores: stores), configuration: configuration, logger: logger)
+        return ComputeAgentsServices(router: router, blobs: blobs, configuration: configuration, logger: logger)
     }
 
     /// The in-process agent of `--local-agent`: enrolled with a one-use join token on its first start (its identity is

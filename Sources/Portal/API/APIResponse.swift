@@ -5,10 +5,12 @@ import WebServer
 
 /// JSON responses of the `/api/v1` routes: sorted keys, ISO 8601 dates, `Cache-Control: no-store`.
 enum APIResponse {
-    /// `value` as `application/json` with `status` (default 200).
-    static func json<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) throws -> Response {
+    /// `value` as `application/json` with `status` (default 200). With `isConvertingKeysToSnakeCase`, keys of types
+    /// shared with other modules (`minimumLength`) come out in the API's snake case (`minimum_length`).
+    static func json<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok, isConvertingKeysToSnakeCase: Bool = false) throws -> Response {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        if isConvertingKeysToSnakeCase { encoder.keyEncodingStrategy = .convertToSnakeCase }
         encoder.dateEncodingStrategy = .iso8601
         var response = Response.json(Array(try encoder.encode(value)), status: status)
         response.headerFields[.cacheControl] = "no-store"

@@ -63,9 +63,11 @@ struct AccessMiddleware: Middleware {
         if isUnsafe {
             guard CSRFTokens.isSameOrigin(request) else { throw HTTPError(.forbidden, "This form was sent from another site and was refused.") }
             let contentType = request.headerFields[.contentType] ?? ""
-            let form = contentType.hasPrefix("application/x-www-form-urlencoded")
-                ? try FormData(body: try await request.body.collect(upTo: FormData.maximumSize)) : FormData.empty
-            guard let csrfCookie, csrf.isValid(form[CSRFTokens.field], cookie: csrfCookie) else {
+            let isForm = contentType.hasPrefix("application/x-www-form-urlencoded")
+            let form = isForm ? try FormData(body: try await request.body.collect(upTo: FormData.maximumSize)) : FormData.empty
+            // A script that streams a file as the body (a dataset upload) sends the page's token in a header instead.
+            let submitted = isForm ? form[CSRFTokens.field] : request.headerFields[CSRFTokens.headerName] ?? ""
+            guard let csrfCookie, csrf.isValid(submitted, cookie: csrfCookie) else {
                 throw HTTPError(.forbidden, "Your form has expired. Reload the page and try again.")
             }
             request.attributes[FormKey.self] = form

@@ -10,6 +10,8 @@ struct CSRFTokens: Sendable {
 
     /// The form field name.
     static let field = "csrf_token"
+    /// The request header that carries the token when the body is not a form (a file streamed by a page's script).
+    static let headerName = HTTPField.Name("X-CSRF-Token")!
 
     /// The token for a cookie value.
     func token(for cookie: String) -> String {

@@ -16,6 +16,7 @@ struct Pages: Sendable {
     /// One entry of the signed-in navigation: shown only when the role holds `permission`.
     private static let navigation: [(label: String, href: String, permission: Permission)] = [
         ("Dashboard", "/app", .tenantRead),
+        ("Projects", "/app/projects", .dataRead),
         ("Members", "/app/members", .membersRead),
         ("Roles", "/app/roles", .membersRead),
         ("API keys", "/app/keys", .keysManage),
