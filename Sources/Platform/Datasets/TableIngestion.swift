@@ -132,22 +132,29 @@ struct TableIngestion {
     }
 
     private mutating func drainCSV() throws {
-        while let event = try csv.next() {
+        while true {
+            if let columns {
+                // Once the schema is known, values are parsed straight from the input's bytes (the same outcome as
+                // `record.values(for: columns)` on the text events below).
+                guard let event = try csv.nextValues(for: columns) else { return }
+                switch event {
+                case .record(_, let values): try accept(values)
+                case .rejected(let error): try reject(error)
+                }
+                continue
+            }
+            guard let event = try csv.next() else { return }
             switch event {
             case .header(let names):
                 header = names
                 inference = SchemaInference(header: names)
-            case .record(let record):
-                if columns == nil {
-                    inference?.add(record.fields)
-                    sample.append(.fields(line: record.line, record.fields))
-                    sampleBytes += record.fields.reduce(0) { $0 + ($1?.utf8.count ?? 0) }
-                    if sample.count >= settings.sampleRows || sampleBytes >= settings.sampleBytes { try settleSchema() }
-                } else {
-                    try accept(line: record.line) { columns in try record.values(for: columns) }
-                }
+            case .record(let record):  // still sampling: the schema is not chosen yet
+                inference?.add(record.fields)
+                sample.append(.fields(line: record.line, record.fields))
+                sampleBytes += record.fields.reduce(0) { $0 + ($1?.utf8.count ?? 0) }
+                if sample.count >= settings.sampleRows || sampleBytes >= settings.sampleBytes { try settleSchema() }
             case .malformed(let error):
-                if columns == nil { sample.append(.malformed(error)) } else { try reject(error) }
+                sample.append(.malformed(error))
             }
         }
     }
@@ -206,6 +213,11 @@ struct TableIngestion {
             try reject(error)
             return
         }
+        try accept(values)
+    }
+
+    /// Adds one converted row to the statistics, the output and the preview (only counted once the upload is doomed).
+    private mutating func accept(_ values: [TabularValue]) throws {
         guard outcome.rejectedCount == 0 || settings.onError == .skip else { return }  // doomed upload: only count rejections
         statistics?.add(row: values)
         try writer?.write(values)

@@ -29,11 +29,11 @@ public struct CSVReader: Sendable {
     /// The validated header once it has been read, otherwise `nil`.
     public private(set) var header: [String]?
 
-    private var buffer: [UInt8] = []
-    private var scanner: CSVScanner
-    private var isEndOfInput = false
+    var buffer: [UInt8] = []
+    var scanner: CSVScanner
+    var isEndOfInput = false
     private var hasCheckedByteOrderMark = false
-    private var failure: TabularError?
+    var failure: TabularError?
     private var unescaped: [UInt8] = []
 
     /// Creates a reader that enforces `limits` (by default 1,000 columns, 1 MiB fields, 16 MiB records).
@@ -77,7 +77,7 @@ public struct CSVReader: Sendable {
         }
     }
 
-    private mutating func readEvent() throws(TabularError) -> CSVEvent? {
+    mutating func readEvent() throws(TabularError) -> CSVEvent? {
         guard skipByteOrderMark() else { return nil }
         let bytes = buffer
         let outcome = try bytes.withUnsafeBufferPointer { (bytes) throws(TabularError) in
@@ -105,7 +105,7 @@ public struct CSVReader: Sendable {
         return true
     }
 
-    private mutating func makeEvent(_ bytes: UnsafeBufferPointer<UInt8>) throws(TabularError) -> CSVEvent {
+    mutating func makeEvent(_ bytes: UnsafeBufferPointer<UInt8>) throws(TabularError) -> CSVEvent {
         guard let header else { return .header(try readHeader(bytes)) }
         let line = scanner.recordLine
         if let problem = scanner.problem {
@@ -160,7 +160,7 @@ public struct CSVReader: Sendable {
     }
 
     /// The field's text with `""` collapsed to `"`, or `nil` when it is not valid UTF-8.
-    private mutating func decode(_ span: CSVScanner.FieldSpan, in bytes: UnsafeBufferPointer<UInt8>) -> String? {
+    mutating func decode(_ span: CSVScanner.FieldSpan, in bytes: UnsafeBufferPointer<UInt8>) -> String? {
         let raw = UnsafeBufferPointer(rebasing: bytes[span.start..<span.end])
         guard span.hasEscapedQuotes else { return UTF8Text.validatedString(raw) }
         unescaped.removeAll(keepingCapacity: true)

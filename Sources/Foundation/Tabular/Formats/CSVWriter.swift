@@ -50,7 +50,43 @@ public struct CSVWriter: Sendable {
     /// - Throws: ``TabularError/Code/raggedRow`` when the count differs from the header's.
     public mutating func write(_ values: [TabularValue]) throws(TabularError) {
         try checkCount(values.count)
-        writeRecord(values.map(\.canonicalText))
+        // The same bytes as `write(values.map(\.canonicalText))`, without a String per value: numbers, bools and
+        // timestamps never need quotes and are never empty, so they are formatted into a scratch area on the stack and
+        // copied into the buffer in one piece per row (text goes through the quoting rules).
+        let scratchSize = 1024
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: scratchSize) { scratch in
+            var used = 0
+            for (index, value) in values.enumerated() {
+                if used > scratchSize - CanonicalBytes.maximumByteCount - 3 {
+                    buffer.append(contentsOf: UnsafeBufferPointer(rebasing: scratch[0..<used]))
+                    used = 0
+                }
+                if index > 0 {
+                    scratch[used] = UInt8(ascii: ",")
+                    used += 1
+                }
+                switch value {
+                case .string(let text):
+                    buffer.append(contentsOf: UnsafeBufferPointer(rebasing: scratch[0..<used]))
+                    used = 0
+                    appendField(text)
+                case .null:
+                    if values.count == 1 {
+                        scratch[used] = 0x22
+                        scratch[used + 1] = 0x22
+                        used += 2
+                    }
+                default:
+                    used = CanonicalBytes.write(value, to: scratch, at: used)
+                }
+            }
+            if lineEnding == .crlf {
+                scratch[used] = 0x0D
+                used += 1
+            }
+            scratch[used] = 0x0A
+            buffer.append(contentsOf: UnsafeBufferPointer(rebasing: scratch[0..<(used + 1)]))
+        }
     }
 
     /// Returns everything written since the last call and empties the buffer (keeping its capacity).
@@ -70,20 +106,38 @@ public struct CSVWriter: Sendable {
         for (index, field) in fields.enumerated() {
             if index > 0 { buffer.append(UInt8(ascii: ",")) }
             guard let field else {
-                if fields.count == 1 { buffer.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: "\"")]) }
+                if fields.count == 1 { appendQuotedEmpty() }
                 continue
             }
             appendField(field)
         }
+        appendLineEnding()
+    }
+
+    private mutating func appendLineEnding() {
         switch lineEnding {
-        case .crlf: buffer.append(contentsOf: [0x0D, 0x0A])
-        case .lf: buffer.append(0x0A)
+        case .crlf:
+            buffer.append(0x0D)
+            buffer.append(0x0A)
+        case .lf:
+            buffer.append(0x0A)
         }
     }
 
+    private mutating func appendQuotedEmpty() {
+        buffer.append(0x22)
+        buffer.append(0x22)
+    }
+
     private mutating func appendField(_ field: String) {
-        let needsQuotes = field.isEmpty || field.utf8.contains { $0 == 0x2C || $0 == 0x22 || $0 == 0x0D || $0 == 0x0A }
-        guard needsQuotes else {
+        // Native strings are contiguous UTF-8: scan and copy them as one buffer.
+        let isCopied = field.utf8.withContiguousStorageIfAvailable { bytes in
+            guard !bytes.isEmpty, !bytes.contains(where: Self.needsQuotes) else { return false }
+            buffer.append(contentsOf: bytes)
+            return true
+        }
+        if isCopied == true { return }
+        guard field.isEmpty || field.utf8.contains(where: Self.needsQuotes) else {
             buffer.append(contentsOf: field.utf8)
             return
         }
@@ -94,4 +148,8 @@ public struct CSVWriter: Sendable {
         }
         buffer.append(0x22)
     }
+
+    /// A comma, quote, carriage return or line feed: the field must be quoted.
+    @inline(__always)
+    private static func needsQuotes(_ byte: UInt8) -> Bool { byte == 0x2C || byte == 0x22 || byte == 0x0D || byte == 0x0A }
 }
