@@ -24,11 +24,13 @@ test-browser: deps
 	swift build --product falaj
 	@bash scripts/run-browser-tests.sh $(ARGS)
 
-## Release build + wrk against the Hummingbird comparison server, then job dispatch with simulated agents (see BENCHMARKS.md).
+## Release build + wrk against the Hummingbird comparison server, then job dispatch with simulated agents, then dataset
+## ingestion (a streamed 1,000,000-row CSV upload); see BENCHMARKS.md.
 bench: deps
 	@bash scripts/install-deps.sh bench
 	@bash bench/run
 	@bash bench/dispatch
+	@bash bench/ingest
 
 build: deps
 	swift build
