@@ -124,7 +124,10 @@ let package = Package(
         ),
         .target(
             name: "Platform",
-            dependencies: ["Tenancy", "Residency", "Billing", "ComputeAgents", "Tabular", "PostgresClient", "FalajCrypto", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "Tenancy", "Residency", "Billing", "ComputeAgents", "Tabular", "PostgresClient", "FalajCrypto",
+                .product(name: "Logging", package: "swift-log"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: swiftSettings
         ),
 
@@ -228,6 +231,14 @@ let package = Package(
         ),
         .testTarget(name: "SubprocessTests", dependencies: ["Subprocess"], swiftSettings: swiftSettings),
         .testTarget(name: "TabularTests", dependencies: ["Tabular"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "PlatformTests",
+            dependencies: [
+                "Platform", "Tabular", "Tenancy", "Residency", "PostgresClient", "FalajCrypto", "TestSupport",
+                .product(name: "Logging", package: "swift-log"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "AgentNodeTests",
             dependencies: [

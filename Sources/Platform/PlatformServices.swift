@@ -1,5 +1,6 @@
 public import Logging
 public import Residency
+public import ServiceLifecycle
 
 /// The ML lifecycle's services (DESIGN.md §6), built once per process by `falaj serve` and handed to the portal.
 /// Every call takes the request context and runs in the tenant's home cell under its row-level security.
@@ -8,6 +9,13 @@ public final class PlatformServices: Sendable {
     public let projects: Projects
     /// Datasets and their immutable versions: uploads (CSV, JSON lines), schemas, statistics, downloads.
     public let datasets: Datasets
+    /// Entities (what features describe).
+    public let entities: Entities
+    /// Feature groups: definitions, versions, the catalog.
+    public let featureGroups: FeatureGroups
+    /// Pushes and online reads.
+    public let featureStore: FeatureStore
+    private let context: PlatformContext
 
     /// Wires the services to the cells and the tenants' blob stores.
     /// - Parameters:
@@ -16,8 +24,18 @@ public final class PlatformServices: Sendable {
     ///   - logger: where background work and failures log.
     public init(router: CellRouter, blobs: TenantBlobs, logger: Logger) {
         let context = PlatformContext(router: router, blobs: blobs, logger: logger)
+        self.context = context
         projects = Projects(context: context)
         datasets = Datasets(context: context)
+        entities = Entities(context: context)
+        featureGroups = FeatureGroups(context: context)
+        featureStore = FeatureStore(context: context, cache: OnlineFeatureCache())
+    }
+
+    /// The background services `falaj serve` runs: the listeners that keep the online-feature cache correct across
+    /// control-plane processes (LISTEN per cell). Each ends on graceful shutdown.
+    public var backgroundServices: [any Service] {
+        [FeatureCacheInvalidationService(context: context, cache: featureStore.cache)]
     }
 }
 

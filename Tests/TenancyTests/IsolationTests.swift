@@ -76,6 +76,41 @@ import Testing
                         VALUES (\(tenant), \(dataset), 1, 'csv', '[]', 0, 0, 0, \(String(repeating: "b", count: 64)), 'datasets/x/1.csv', 'system')
                         """
                     )
+                    // The feature store: an entity, a group with a version, an offline and an online row, a push record.
+                    let (entity, group) = (UUID(), UUID())
+                    try await connection.execute(
+                        """
+                        INSERT INTO entities (tenant_id, id, project_id, name, join_key, key_type, created_by)
+                        VALUES (\(tenant), \(entity), \(project), 'customer', 'customer_id', 'string', 'system')
+                        """
+                    )
+                    try await connection.execute(
+                        """
+                        INSERT INTO feature_groups (tenant_id, id, project_id, entity_id, name, created_by)
+                        VALUES (\(tenant), \(group), \(project), \(entity), 'stats', 'system')
+                        """
+                    )
+                    try await connection.execute(
+                        "INSERT INTO feature_group_versions (tenant_id, group_id, version, features, created_by) VALUES (\(tenant), \(group), 1, '[]', 'system')"
+                    )
+                    try await connection.execute(
+                        """
+                        INSERT INTO feature_rows (tenant_id, group_id, version, entity_key, event_time, feature_values, source)
+                        VALUES (\(tenant), \(group), 1, 'c1', now(), '{}', 'push')
+                        """
+                    )
+                    try await connection.execute(
+                        """
+                        INSERT INTO online_features (tenant_id, group_id, entity_key, version, event_time, feature_values)
+                        VALUES (\(tenant), \(group), 'c1', 1, now(), '{}')
+                        """
+                    )
+                    try await connection.execute(
+                        """
+                        INSERT INTO feature_push_requests (tenant_id, group_id, idempotency_key, request_sha256, row_count)
+                        VALUES (\(tenant), \(group), 'k', \(String(repeating: "c", count: 64)), 1)
+                        """
+                    )
                 }
                 tenants.append(owner)
             }

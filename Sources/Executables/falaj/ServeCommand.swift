@@ -94,6 +94,7 @@ struct ServeCommand: AsyncParsableCommand {
             let tenantKeys = TenantKeys(router: tenancy.environment.router, keyrings: keyrings)
             let blobs = try await tenantBlobs(router: tenancy.environment.router, keys: tenantKeys, environment: environment)
             let computeAgents = try computeAgentsServices(router: tenancy.environment.router, blobs: blobs, environment: environment, logger: logger)
+            let platform = PlatformServices(router: tenancy.environment.router, blobs: blobs, logger: logger)
             let portalEnvironment = PortalEnvironment(
                 publicDirectory: publicDirectory,
                 readiness: { await databases.readiness() },
@@ -109,7 +110,7 @@ struct ServeCommand: AsyncParsableCommand {
                 tenancy: tenancy,
                 keys: tenantKeys,
                 computeAgents: computeAgents,
-                platform: PlatformServices(router: tenancy.environment.router, blobs: blobs, logger: logger),
+                platform: platform,
                 logger: logger
             )
             let router = try await PortalRouter.make(environment: portalEnvironment, metrics: metrics)
@@ -133,6 +134,7 @@ struct ServeCommand: AsyncParsableCommand {
                 RetentionService(router: tenancy.environment.router, logger: logger),
             ]
             var services: [any Service] = [server, StartupAnnouncement(lines: lines)] + privacyServices + computeAgents.backgroundServices
+                + platform.backgroundServices
             if localAgent {
                 services.append(try await localAgentRuntime(computeAgents: computeAgents, http: http, port: server.port, logger: logger))
                 lines.insert("Local agent: a CPU node in \(localAgentRegion) (state in \(dataDirectory)/agent); more nodes join from /operator/join-tokens.", at: 1)

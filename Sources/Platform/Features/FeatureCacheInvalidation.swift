@@ -1,0 +1,47 @@
+import Foundation
+import Residency
+import Logging
+import PostgresClient
+import ServiceLifecycle
+
+/// Listens on `falaj_features` in every cell and drops this process's cached online rows of the group a push changed
+/// (in whichever control-plane process it happened). One ``PostgresListener`` per cell (its own connection and thread,
+/// reconnecting by itself); each (re)start of a listener drops the whole cache, since notifications may have been
+/// missed while it was down. Ends on graceful shutdown.
+struct FeatureCacheInvalidationService: Service {
+    let context: PlatformContext
+    let cache: OnlineFeatureCache
+
+    func run() async throws {
+        await withTaskGroup(of: Void.self) { group in
+            for region in context.router.regionIDs {
+                group.addTask { await listen(region: region) }
+            }
+        }
+    }
+
+    private func listen(region: String) async {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do {
+                    let configuration = try context.router.cell(for: region).configuration
+                    let listener = try await PostgresListener(configuration: configuration, channels: [FeatureStore.channel], logger: context.logger)
+                    cache.invalidateAll()
+                    await withTaskCancellationHandler {
+                        for await notification in listener {
+                            if let group = UUID(uuidString: notification.payload) { cache.invalidate(group: group) } else { cache.invalidateAll() }
+                        }
+                    } onCancel: {
+                        listener.stop()
+                    }
+                    cache.invalidateAll()  // the listener ended: whatever it would have said is unknown
+                } catch {
+                    context.logger.warning(
+                        "feature cache listener could not start; retrying", metadata: ["region": "\(region)", "error": "\(String(reflecting: error))"]
+                    )
+                    try? await Task.sleep(for: .seconds(3))
+                }
+            }
+        }
+    }
+}
