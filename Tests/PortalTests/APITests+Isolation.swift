@@ -48,10 +48,12 @@ extension APITests {
                 headers: [("Authorization", "Bearer \(b.key)"), ("Content-Type", "text/csv")], body: Array("account,balance\nbravo-acct,10\n".utf8)
             )
             #expect(bVersion.statusCode == 201, "\(bVersion.bodyText)")
+            let bGroup = try await FeaturesAPITests.define(server.browser(), key: b.key, project: "bravo-secret")
+            _ = try await FeaturesAPITests.push(server.browser(), key: b.key, group: bGroup, #"[{"customer_id":"bravo-cust","event_time":"2026-01-01T00:00:00Z","age":7}]"#)
             let before = try await TenantSnapshot(server, b.owner)
             let bMemberID = try #require(bMember.actor.userID)
             let bOwnerID = try #require(b.owner.actor.userID)
-            let secrets = [b.ownerEmail, "scientist@bravo.example", "pending@bravo.example", bMemberID.uuidString.lowercased(), "bravo-acct",
+            let secrets = [b.ownerEmail, "scientist@bravo.example", "pending@bravo.example", bMemberID.uuidString.lowercased(), "bravo-acct", "bravo-cust",
                 bInvitation.invitation.id.uuidString.lowercased(), bKey.summary.id.uuidString.lowercased(), bKey.summary.prefix]
 
             // Every route that takes an id, with each of B's ids for its area.
@@ -64,7 +66,8 @@ extension APITests {
                 "/api/v1/jobs": [["id": bJob.lowercased()]],
                 "/api/v1/nodes": [["id": bNode]],
                 "/api/v1/join-tokens": [["id": bTokenID]],
-                "/api/v1/projects": [["project": "bravo-secret", "dataset": "ledger", "version": "1"]],
+                "/api/v1/projects": [["project": "bravo-secret", "dataset": "ledger", "version": "1", "group": "customer_stats"]],
+                "/api/v1/feature-groups": [["id": bGroup]],
             ]
             let bodies = ["/api/v1/members/:id": #"{"role":"viewer"}"#, "/api/v1/members/:id/mfa-requirement": #"{"required":true}"#]
             let browser = server.browser()

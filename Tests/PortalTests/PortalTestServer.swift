@@ -59,6 +59,7 @@ final class PortalTestServer: Sendable {
             if agents == nil { agentsConfiguration.maximumLeaseWaitSeconds = 2 }
             let blobs = TenantBlobs(keys: keys, stores: stores)
             let computeAgents = ComputeAgentsServices(router: environment.router, blobs: blobs, configuration: agentsConfiguration, logger: logger)
+            let platform = PlatformServices(router: environment.router, blobs: blobs, logger: logger)
             let portal = PortalEnvironment(
                 publicDirectory: publicDirectory,
                 readiness: { [] },
@@ -71,7 +72,7 @@ final class PortalTestServer: Sendable {
                 tenancy: environment.services,
                 keys: keys,
                 computeAgents: computeAgents,
-                platform: PlatformServices(router: environment.router, blobs: blobs, logger: logger),
+                platform: platform,
                 logger: logger
             )
             let (router, catalog) = try await PortalRouter.makeWithCatalog(environment: portal, metrics: HTTPMetrics())
@@ -81,7 +82,7 @@ final class PortalTestServer: Sendable {
             let server = try HTTPServer(configuration: configuration, responder: router, logger: logger)
             return PortalTestServer(
                 environment: environment, server: server, router: router, catalog: catalog, computeAgents: computeAgents, blobRoot: blobRoot,
-                backgroundServices: agents == nil ? [] : computeAgents.backgroundServices, logger: logger
+                backgroundServices: platform.backgroundServices + (agents == nil ? [] : computeAgents.backgroundServices), logger: logger
             )
         } catch {
             await environment.close()

@@ -71,6 +71,7 @@ enum ProjectsAPI {
         }
 
         DatasetVersionsAPI.add(to: &routes, environment: environment)
+        FeaturesAPI.add(to: &routes, environment: environment)
     }
 }
 

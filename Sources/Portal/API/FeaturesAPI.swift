@@ -1,0 +1,218 @@
+import Foundation
+import HTTPTypes
+import Platform
+import Tabular
+import Tenancy
+import WebServer
+
+/// The feature store's API: entities and feature groups under a project, pushes by group id, online reads.
+enum FeaturesAPI {
+    static func add(to routes: inout PortalRoutes, environment: PortalEnvironment) {
+        routes.add(
+            .post, "/api/v1/projects/:project/entities", access: .permission(.dataWrite),
+            documentation: APIDocumentation(
+                summary: "Creates an entity (what features describe, e.g. customer keyed by customer_id)", requestSchema: CreateEntityRequest.schema,
+                responseSchema: EntityJSON.schema, successStatus: 201
+            )
+        ) { request in
+            let body: CreateEntityRequest = try await request.decodeJSON()
+            let (platform, project, context) = (try environment.requirePlatform(), try request.segment("project"), try request.requireContext())
+            guard let form = try? body.form() else {
+                _ = try await platform.projects.get(project, context: context)  // an unknown project is a 404 before any field error
+                throw PlatformError.invalid(field: "key_type", "Use key_type string or int")
+            }
+            let entity = try await platform.entities.create(form, project: project, context: context)
+            return try APIResponse.json(EntityJSON(entity), status: .created)
+        }
+
+        routes.get(
+            "/api/v1/projects/:project/entities", access: .permission(.dataRead),
+            documentation: APIDocumentation(summary: "The project's entities", responseSchema: ItemsJSON<EntityJSON>.schema(EntityJSON.schema))
+        ) { request in
+            let entities = try await environment.requirePlatform().entities.list(project: try request.segment("project"), context: try request.requireContext())
+            return try APIResponse.json(ItemsJSON(items: entities.map(EntityJSON.init)))
+        }
+
+        routes.add(
+            .post, "/api/v1/projects/:project/feature-groups", access: .permission(.dataWrite),
+            documentation: APIDocumentation(
+                summary: "Creates a feature group (version 1 of its schema) for an entity of the project", requestSchema: CreateFeatureGroupRequest.schema,
+                responseSchema: FeatureGroupJSON.schema, successStatus: 201
+            )
+        ) { request in
+            let body: CreateFeatureGroupRequest = try await request.decodeJSON()
+            let group = try await environment.requirePlatform().featureGroups.create(
+                try body.form(), project: try request.segment("project"), context: try request.requireContext()
+            )
+            return try APIResponse.json(FeatureGroupJSON(group), status: .created)
+        }
+
+        routes.get(
+            "/api/v1/projects/:project/feature-groups", access: .permission(.dataRead),
+            documentation: APIDocumentation(
+                summary: "The catalog: the project's feature groups, filtered by `?q=` (name, description, owner, tag or feature name), `?tag=`, "
+                    + "`?owner=`, `?pii=none|personal|sensitive`",
+                responseSchema: ItemsJSON<FeatureGroupJSON>.schema(FeatureGroupJSON.schema)
+            )
+        ) { request in
+            let groups = try await environment.requirePlatform().featureGroups.list(
+                project: try request.segment("project"), search: try search(request), context: try request.requireContext()
+            )
+            return try APIResponse.json(ItemsJSON(items: groups.map(FeatureGroupJSON.init)))
+        }
+
+        routes.get(
+            "/api/v1/projects/:project/feature-groups/:group", access: .permission(.dataRead),
+            documentation: APIDocumentation(summary: "A feature group with its versions and freshness", responseSchema: FeatureGroupDetailJSON.schema)
+        ) { request in
+            let detail = try await environment.requirePlatform().featureGroups.get(
+                try request.segment("group"), project: try request.segment("project"), context: try request.requireContext()
+            )
+            return try APIResponse.json(FeatureGroupDetailJSON(detail))
+        }
+
+        routes.add(
+            .post, "/api/v1/projects/:project/feature-groups/:group/versions", access: .permission(.dataWrite),
+            documentation: APIDocumentation(
+                summary: "Adds a version with a new feature list (a schema change); earlier versions stay readable",
+                requestSchema: AddFeatureGroupVersionRequest.schema, responseSchema: FeatureGroupJSON.schema, successStatus: 201
+            )
+        ) { request in
+            let body: AddFeatureGroupVersionRequest = try await request.decodeJSON()
+            let group = try await environment.requirePlatform().featureGroups.addVersion(
+                try FeatureJSON.definitions(body.features), to: try request.segment("group"), project: try request.segment("project"),
+                context: try request.requireContext()
+            )
+            return try APIResponse.json(FeatureGroupJSON(group), status: .created)
+        }
+
+        routes.add(
+            .post, "/api/v1/feature-groups/:id/push", access: .permission(.dataWrite),
+            documentation: APIDocumentation(
+                summary: "Writes rows to the offline and online stores in one transaction (up to 10,000); an `Idempotency-Key` header makes a "
+                    + "retry safe: the same push is answered without writing again, a different one under the key is refused with 409",
+                requestSchema: PushRequest.schema, responseSchema: PushReceiptJSON.schema
+            ),
+            maxBodySize: 32 << 20
+        ) { request in
+            let body: PushRequest = try await request.decodeJSON(maximumSize: 32 << 20)
+            let receipt = try await environment.requirePlatform().featureStore.push(
+                ScalarJSON.rows(body.rows), to: try request.pathID(notFound: "No such feature group"),
+                idempotencyKey: request.headerFields[HTTPField.Name("Idempotency-Key")!], context: try request.requireContext()
+            )
+            return try APIResponse.json(
+                PushReceiptJSON(version: receipt.version, rows: receipt.rowCount, onlineUpdates: receipt.onlineUpdates, replayed: receipt.isReplay)
+            )
+        }
+
+        routes.post(
+            "/api/v1/features/online", access: .permission(.dataRead),
+            documentation: APIDocumentation(
+                summary: "The latest value of each feature for each entity row (missing and expired entities answered explicitly)",
+                requestSchema: OnlineReadRequest.schema, responseSchema: OnlineReadResponse.schema
+            )
+        ) { request in
+            let body: OnlineReadRequest = try await request.decodeJSON(maximumSize: 1 << 20)
+            let answer = try await environment.requirePlatform().featureStore.readOnline(body.request, context: try request.requireContext())
+            return try APIResponse.json(OnlineReadResponse(features: answer.features, rows: body.entityRows, results: answer.results))
+        }
+    }
+
+    /// The catalog filters of a request.
+    static func search(_ request: Request) throws -> FeatureGroups.Search {
+        var pii: PIIClassification?
+        if let text = request.query("pii"), !text.isEmpty {
+            guard let value = PIIClassification(rawValue: text) else { throw PlatformError.invalid(field: "pii", "Use pii=none, personal or sensitive") }
+            pii = value
+        }
+        return FeatureGroups.Search(text: request.query("q"), tag: request.query("tag"), owner: request.query("owner"), pii: pii)
+    }
+}
+
+/// `POST /api/v1/features/online`.
+struct OnlineReadRequest: Decodable {
+    var project: String
+    var entityRows: [[String: ScalarJSON]]
+    var features: [String]
+
+    enum CodingKeys: String, CodingKey {
+        case project, features
+        case entityRows = "entity_rows"
+    }
+
+    var request: FeatureStore.OnlineRequest {
+        FeatureStore.OnlineRequest(project: project, entityRows: ScalarJSON.rows(entityRows), features: features)
+    }
+
+    static let schema = Schema.object(
+        [
+            "project": Schema.string("The project's URL name"),
+            "entity_rows": Schema.array(["type": "object", "description": "Join key → key, e.g. {\"customer_id\": \"c1\"}"]),
+            "features": Schema.array(Schema.string("group:feature, or group:* for all of a group's features")),
+        ],
+        required: ["project", "entity_rows", "features"]
+    )
+}
+
+/// The answer to an online read, one result per entity row in request order.
+struct OnlineReadResponse: Encodable {
+    struct Value: Encodable {
+        var value: TabularValueJSON
+        var eventTime: Date?
+        var status: String
+
+        enum CodingKeys: String, CodingKey {
+            case value, status
+            case eventTime = "event_time"
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(value, forKey: .value)
+            try container.encode(eventTime, forKey: .eventTime)
+            try container.encode(status, forKey: .status)
+        }
+    }
+
+    struct Result: Encodable {
+        var entity: [String: String]
+        var found: Bool
+        var values: [String: Value]
+    }
+
+    var features: [String]
+    var results: [Result]
+
+    init(features: [String], rows: [[String: ScalarJSON]], results: [FeatureStore.OnlineResult]) {
+        self.features = features
+        self.results = zip(rows, results).map { row, result in
+            Result(
+                entity: row.mapValues { scalar in
+                    switch scalar.scalar {
+                    case .string(let text), .number(let text): text
+                    case .bool(let flag): flag ? "true" : "false"
+                    case .null: ""
+                    }
+                },
+                found: result.isFound,
+                values: result.values.mapValues { Value(value: TabularValueJSON(value: $0.value), eventTime: $0.eventTime, status: $0.status.rawValue) }
+            )
+        }
+    }
+
+    static let schema = Schema.object([
+        "features": Schema.array(Schema.string()),
+        "results": Schema.array(
+            Schema.object([
+                "entity": ["type": "object"], "found": Schema.boolean,
+                "values": [
+                    "type": "object",
+                    "additionalProperties": Schema.object([
+                        "value": ["description": "The value (number, string, boolean, RFC 3339 timestamp or null)"], "event_time": Schema.optionalDateTime,
+                        "status": ["type": "string", "enum": ["present", "missing", "expired"]],
+                    ]),
+                ],
+            ])
+        ),
+    ])
+}
