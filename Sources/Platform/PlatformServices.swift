@@ -13,8 +13,10 @@ public final class PlatformServices: Sendable {
     public let entities: Entities
     /// Feature groups: definitions, versions, the catalog.
     public let featureGroups: FeatureGroups
-    /// Pushes and online reads.
+    /// Pushes, dataset ingestion, materialisation, online reads, statistics and training sets.
     public let featureStore: FeatureStore
+    /// Saved feature lists.
+    public let featureServices: FeatureServices
     private let context: PlatformContext
 
     /// Wires the services to the cells and the tenants' blob stores.
@@ -30,6 +32,7 @@ public final class PlatformServices: Sendable {
         entities = Entities(context: context)
         featureGroups = FeatureGroups(context: context)
         featureStore = FeatureStore(context: context, cache: OnlineFeatureCache())
+        featureServices = FeatureServices(context: context)
     }
 
     /// The background services `falaj serve` runs: the listeners that keep the online-feature cache correct across

@@ -72,3 +72,35 @@ struct FeatureStoreFixture {
         }
     }
 }
+
+extension FeatureStoreFixture {
+    /// Uploads `csv` as the next version of dataset `name` in `churn` (creating the dataset when needed).
+    @discardableResult
+    func upload(_ csv: String, to name: String, types: String = "") async throws -> DatasetVersionDetail {
+        do {
+            _ = try await platform.datasets.create(DatasetForm(name: name), project: "churn", context: owner)
+        } catch PlatformError.conflict(_) {}
+        let bytes = Array(csv.utf8)
+        let body = AsyncThrowingStream<[UInt8], any Error> { continuation in
+            continuation.yield(bytes)
+            continuation.finish()
+        }
+        let overrides = types.isEmpty ? nil : try SchemaOverrides(parsing: types)
+        return try await platform.datasets.upload(
+            body, to: name, project: "churn", settings: IngestionSettings(format: .csv, overrides: overrides), sourceName: "\(name).csv", context: owner
+        )
+    }
+
+    /// A dataset version's stored rows as text.
+    func download(_ name: String, version: Int) async throws -> String {
+        let collected = Collected()
+        _ = try await platform.datasets.download(version, of: name, project: "churn", context: owner) { bytes in await collected.append(bytes) }
+        return String(decoding: await collected.bytes, as: UTF8.self)
+    }
+}
+
+/// Bytes gathered from a sink.
+actor Collected {
+    private(set) var bytes: [UInt8] = []
+    func append(_ more: [UInt8]) { bytes += more }
+}

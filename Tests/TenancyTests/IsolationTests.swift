@@ -111,6 +111,18 @@ import Testing
                         VALUES (\(tenant), \(group), 'k', \(String(repeating: "c", count: 64)), 1)
                         """
                     )
+                    try await connection.execute(
+                        """
+                        INSERT INTO feature_group_ingestions (tenant_id, id, group_id, version, dataset_id, dataset_version, row_count, skipped_count, created_by)
+                        VALUES (\(tenant), \(UUID()), \(group), 1, \(dataset), 1, 0, 0, 'system')
+                        """
+                    )
+                    try await connection.execute(
+                        """
+                        INSERT INTO feature_services (tenant_id, id, project_id, name, features, created_by)
+                        VALUES (\(tenant), \(UUID()), \(project), 'churn-model', '{stats:*}', 'system')
+                        """
+                    )
                 }
                 tenants.append(owner)
             }

@@ -68,6 +68,8 @@ public struct DatasetVersion: Sendable, Equatable {
     public var createdBy: String
     /// When it was stored.
     public var createdAt: Date
+    /// Where the platform made it from (a training set); nil for uploads.
+    public var lineage: DatasetLineage?
 
     init(_ row: PostgresRow) throws {
         version = try row["version", as: Int.self]
@@ -81,6 +83,7 @@ public struct DatasetVersion: Sendable, Equatable {
         sha256 = try row["sha256", as: String.self]
         createdBy = try row["created_by", as: String.self]
         createdAt = try row["created_at", as: Date.self]
+        lineage = try row["lineage", as: PostgresJSON?.self]?.decode(DatasetLineage.self)
     }
 }
 

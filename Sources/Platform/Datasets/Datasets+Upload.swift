@@ -22,6 +22,14 @@ extension Datasets {
         _ body: some AsyncSequence<[UInt8], any Error> & Sendable, to name: String, project slug: String, settings: IngestionSettings,
         sourceName: String, context request: RequestContext
     ) async throws -> DatasetVersionDetail {
+        try await upload(body, to: name, project: slug, settings: settings, sourceName: sourceName, lineage: nil, context: request)
+    }
+
+    /// ``upload(_:to:project:settings:sourceName:context:)`` recording where the platform made the file from.
+    func upload(
+        _ body: some AsyncSequence<[UInt8], any Error> & Sendable, to name: String, project slug: String, settings: IngestionSettings,
+        sourceName: String, lineage: DatasetLineage?, context request: RequestContext
+    ) async throws -> DatasetVersionDetail {
         try request.requirePlatform(.dataWrite)
         let dataset = try await context.router.withTenantTransaction(request.tenantID) { connection in
             try await Self.find(name, project: try await Projects.find(slug, on: connection).id, on: connection)
@@ -45,11 +53,13 @@ extension Datasets {
                 let row = try await connection.query(
                     """
                     INSERT INTO dataset_versions (tenant_id, dataset_id, version, source_format, source_name, columns, row_count, rejected_count,
-                                                  uploaded_bytes, size_bytes, sha256, blob_name, statistics, preview, rejections, created_by)
+                                                  uploaded_bytes, size_bytes, sha256, blob_name, statistics, preview, rejections, created_by,
+                                                  lineage)
                     VALUES (\(request.tenantID.rawValue), \(dataset.id), \(version), \(settings.format.rawValue), \(String(file)),
                             \(try PostgresJSON(encoding: outcome.columns)), \(outcome.rowCount), \(outcome.rejectedCount), \(outcome.uploadedBytes),
                             \(outcome.storedBytes), \(outcome.sha256), \(blobName), \(try PostgresJSON(encoding: outcome.statistics)),
-                            \(try PostgresJSON(encoding: outcome.preview)), \(try PostgresJSON(encoding: outcome.rejections)), \(request.platformActor))
+                            \(try PostgresJSON(encoding: outcome.preview)), \(try PostgresJSON(encoding: outcome.rejections)), \(request.platformActor),
+                            \(try lineage.map { try PostgresJSON(encoding: $0) }))
                     RETURNING *
                     """
                 )[0]

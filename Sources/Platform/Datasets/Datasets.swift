@@ -133,7 +133,7 @@ public struct Datasets: Sendable {
         PostgresQuery(
             unsafeSQL: """
                 SELECT version, source_format, source_name, columns, row_count, rejected_count, uploaded_bytes, size_bytes, sha256, blob_name,
-                       created_by, created_at
+                       created_by, created_at, lineage
                 FROM dataset_versions \(rest.sql)
                 """,
             bindings: rest.bindings

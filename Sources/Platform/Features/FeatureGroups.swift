@@ -51,7 +51,7 @@ public struct FeatureGroups: Sendable {
                     """
                 )
                 try await insertVersion(1, features: form.features, group: id, request: request, on: connection)
-                try await audit("feature_group.created", group: id, details: ["project": project.slug, "name": form.name], request: request, on: connection)
+                try await Self.audit("feature_group.created", group: id, details: ["project": project.slug, "name": form.name], request: request, on: connection)
                 return try await Self.find(form.name, project: project.id, on: connection)
             }
         } catch let error as PostgresError where error.sqlState == "23505" {
@@ -75,7 +75,7 @@ public struct FeatureGroups: Sendable {
             let version = group.latestVersion + 1
             try await insertVersion(version, features: features, group: group.id, request: request, on: connection)
             try await connection.execute("UPDATE feature_groups SET updated_at = now() WHERE id = \(group.id)")
-            try await audit("feature_group.version_created", group: group.id, details: ["version": String(version)], request: request, on: connection)
+            try await Self.audit("feature_group.version_created", group: group.id, details: ["version": String(version)], request: request, on: connection)
             return try await Self.find(name, project: project.id, on: connection)
         }
     }
@@ -139,7 +139,8 @@ public struct FeatureGroups: Sendable {
         )
     }
 
-    private nonisolated(nonsending) func audit(
+    /// Records an audit event about a feature group in the caller's transaction.
+    nonisolated(nonsending) static func audit(
         _ action: String, group: UUID, details: [String: String], request: RequestContext, on connection: PostgresConnection
     ) async throws {
         try await AuditLog.record(

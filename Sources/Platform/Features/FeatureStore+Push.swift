@@ -81,6 +81,12 @@ extension FeatureStore {
                     WHERE online_features.event_time <= EXCLUDED.event_time
                 """
             )
+            try await connection.execute(
+                """
+                UPDATE feature_group_versions SET statistics_stale = true
+                WHERE group_id = \(group.id) AND version = \(group.latestVersion) AND statistics IS NOT NULL AND NOT statistics_stale
+                """
+            )
             try await connection.execute("SELECT pg_notify(\(Self.channel), \(group.id.uuidString.lowercased()))")
             return PushReceipt(version: group.latestVersion, rowCount: converted.count, onlineUpdates: updated, isReplay: false)
         }

@@ -24,12 +24,15 @@ public struct FeatureStore: Sendable {
         public var entityRows: [[String: JSONScalar]]
         /// `group:feature` references, or `group:*` for every feature of the group's latest version.
         public var features: [String]
+        /// A feature service whose saved list to read instead of `features` (which must then be empty).
+        public var featureService: String?
 
         /// Creates a request.
-        public init(project: String, entityRows: [[String: JSONScalar]], features: [String]) {
+        public init(project: String, entityRows: [[String: JSONScalar]], features: [String], featureService: String? = nil) {
             self.project = project
             self.entityRows = entityRows
             self.features = features
+            self.featureService = featureService
         }
     }
 
@@ -148,10 +151,36 @@ public struct FeatureStore: Sendable {
     }
 
     /// The groups a request names, by name, and the feature names asked of each (in request order).
-    private func resolve(_ request: OnlineRequest, context: RequestContext) async throws -> (byName: [String: FeatureGroup], requested: [(String, [String])]) {
+    private func resolve(_ request: OnlineRequest, context: RequestContext) async throws -> ResolvedFeatures {
+        try await self.context.router.withTenantTransaction(context.tenantID) { connection in
+            let project = try await Projects.find(request.project, on: connection)
+            var references = request.features
+            if let service = request.featureService {
+                guard references.isEmpty else {
+                    throw PlatformError.invalid(field: "features", "Name either features or a feature service, not both")
+                }
+                references = try await FeatureServices.find(service, project: project.id, on: connection).features
+            }
+            return try await Self.resolve(references, project: project.id, on: connection)
+        }
+    }
+
+    /// Feature references resolved against a project's groups.
+    struct ResolvedFeatures {
+        /// The groups named, by name.
+        var byName: [String: FeatureGroup]
+        /// Each group's feature names in request order (`*` expanded to the latest version's features).
+        var requested: [(group: String, features: [String])]
+    }
+
+    /// Checks `group:feature` / `group:*` references against the project's groups (latest versions).
+    /// - Throws: ``PlatformError/invalidFields(_:)`` naming `features` or `features[i]`.
+    nonisolated(nonsending) static func resolve(_ references: [String], project: UUID, on connection: PostgresConnection) async throws
+        -> ResolvedFeatures
+    {
         var requested: [(String, [String])] = []
         var errors: [String: String] = [:]
-        for (index, reference) in request.features.enumerated() {
+        for (index, reference) in references.enumerated() {
             let parts = reference.split(separator: ":", maxSplits: 1).map(String.init)
             guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
                 errors["features[\(index)]"] = "Name a feature as group:feature (or group:* for all of a group's features)"
@@ -160,11 +189,8 @@ public struct FeatureStore: Sendable {
             if let position = requested.firstIndex(where: { $0.0 == parts[0] }) { requested[position].1.append(parts[1]) } else { requested.append((parts[0], [parts[1]])) }
         }
         guard errors.isEmpty, !requested.isEmpty else { throw PlatformError.invalidFields(errors.isEmpty ? ["features": "Ask for at least one feature"] : errors) }
-        let groups = try await self.context.router.withTenantTransaction(context.tenantID) { connection in
-            let project = try await Projects.find(request.project, on: connection)
-            return try await connection.query(FeatureGroups.selectGroups("WHERE g.project_id = \(project.id) AND g.name = ANY(\(requested.map(\.0))::text[])"))
-                .map(FeatureGroup.init)
-        }
+        let groups = try await connection.query(FeatureGroups.selectGroups("WHERE g.project_id = \(project) AND g.name = ANY(\(requested.map(\.0))::text[])"))
+            .map(FeatureGroup.init)
         let byName = Dictionary(uniqueKeysWithValues: groups.map { ($0.name, $0) })
         for (name, features) in requested {
             guard let group = byName[name] else {
@@ -177,7 +203,12 @@ public struct FeatureStore: Sendable {
             }
         }
         guard errors.isEmpty else { throw PlatformError.invalidFields(errors) }
-        let expanded = requested.map { name, features in (name, features.contains("*") ? byName[name]!.features.map(\.name) : features) }
-        return (byName, expanded)
+        var expanded: [(group: String, features: [String])] = []
+        for (name, features) in requested {
+            var seen = Set<String>()
+            let names = features.contains("*") ? byName[name]!.features.map(\.name) : features
+            expanded.append((name, names.filter { seen.insert($0).inserted }))
+        }
+        return ResolvedFeatures(byName: byName, requested: expanded)
     }
 }

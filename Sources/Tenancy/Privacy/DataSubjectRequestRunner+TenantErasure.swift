@@ -13,7 +13,7 @@ extension DataSubjectRequestRunner {
     static let erasureOrder = [
         "data_exports", "mfa_recovery_codes", "sessions", "api_keys", "memberships", "invitations", "outbox", "custom_roles", "users",
         "tenant_settings", "retention_policies", "job_artifacts", "job_log_chunks", "job_events", "job_attempts", "jobs",
-        "feature_push_requests", "online_features", "feature_rows", "feature_group_versions", "feature_groups", "entities",
+        "feature_services", "feature_group_ingestions", "feature_push_requests", "online_features", "feature_rows", "feature_group_versions", "feature_groups", "entities",
         "dataset_versions", "datasets", "projects",
     ]
 
