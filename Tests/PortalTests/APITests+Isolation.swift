@@ -50,6 +50,10 @@ extension APITests {
             #expect(bVersion.statusCode == 201, "\(bVersion.bodyText)")
             let bGroup = try await FeaturesAPITests.define(server.browser(), key: b.key, project: "bravo-secret")
             _ = try await FeaturesAPITests.push(server.browser(), key: b.key, group: bGroup, #"[{"customer_id":"bravo-cust","event_time":"2026-01-01T00:00:00Z","age":7}]"#)
+            let bService = try await server.browser().api(
+                "PUT", "/api/v1/projects/bravo-secret/feature-services/bravo-svc", json: #"{"features":["customer_stats:age"]}"#, bearer: b.key
+            )
+            #expect(bService.statusCode == 200, "\(bService.bodyText)")
             let before = try await TenantSnapshot(server, b.owner)
             let bMemberID = try #require(bMember.actor.userID)
             let bOwnerID = try #require(b.owner.actor.userID)
@@ -66,7 +70,7 @@ extension APITests {
                 "/api/v1/jobs": [["id": bJob.lowercased()]],
                 "/api/v1/nodes": [["id": bNode]],
                 "/api/v1/join-tokens": [["id": bTokenID]],
-                "/api/v1/projects": [["project": "bravo-secret", "dataset": "ledger", "version": "1", "group": "customer_stats"]],
+                "/api/v1/projects": [["project": "bravo-secret", "dataset": "ledger", "version": "1", "group": "customer_stats", "service": "bravo-svc"]],
                 "/api/v1/feature-groups": [["id": bGroup]],
             ]
             let bodies = ["/api/v1/members/:id": #"{"role":"viewer"}"#, "/api/v1/members/:id/mfa-requirement": #"{"required":true}"#]

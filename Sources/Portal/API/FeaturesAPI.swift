@@ -133,15 +133,16 @@ enum FeaturesAPI {
 struct OnlineReadRequest: Decodable {
     var project: String
     var entityRows: [[String: ScalarJSON]]
-    var features: [String]
+    var features: [String]?
+    var featureService: String?
 
     enum CodingKeys: String, CodingKey {
         case project, features
-        case entityRows = "entity_rows"
+        case entityRows = "entity_rows", featureService = "feature_service"
     }
 
     var request: FeatureStore.OnlineRequest {
-        FeatureStore.OnlineRequest(project: project, entityRows: ScalarJSON.rows(entityRows), features: features)
+        FeatureStore.OnlineRequest(project: project, entityRows: ScalarJSON.rows(entityRows), features: features ?? [], featureService: featureService)
     }
 
     static let schema = Schema.object(
@@ -149,8 +150,9 @@ struct OnlineReadRequest: Decodable {
             "project": Schema.string("The project's URL name"),
             "entity_rows": Schema.array(["type": "object", "description": "Join key → key, e.g. {\"customer_id\": \"c1\"}"]),
             "features": Schema.array(Schema.string("group:feature, or group:* for all of a group's features")),
+            "feature_service": Schema.string("A feature service whose list to read instead of `features`"),
         ],
-        required: ["project", "entity_rows", "features"]
+        required: ["project", "entity_rows"]
     )
 }
 

@@ -128,9 +128,10 @@ struct DatasetVersionJSON: Encodable {
     var sha256: String
     var createdBy: String
     var createdAt: Date
+    var lineage: LineageJSON?
 
     enum CodingKeys: String, CodingKey {
-        case version, columns, sha256
+        case version, columns, sha256, lineage
         case sourceFormat = "source_format", sourceName = "source_name", rowCount = "row_count", rejectedCount = "rejected_count"
         case uploadedBytes = "uploaded_bytes", sizeBytes = "size_bytes", createdBy = "created_by", createdAt = "created_at"
     }
@@ -147,6 +148,23 @@ struct DatasetVersionJSON: Encodable {
         sha256 = version.sha256
         createdBy = version.createdBy
         createdAt = version.createdAt
+        lineage = version.lineage.map(LineageJSON.init)
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(version, forKey: .version)
+        try container.encode(sourceFormat, forKey: .sourceFormat)
+        try container.encode(sourceName, forKey: .sourceName)
+        try container.encode(columns, forKey: .columns)
+        try container.encode(rowCount, forKey: .rowCount)
+        try container.encode(rejectedCount, forKey: .rejectedCount)
+        try container.encode(uploadedBytes, forKey: .uploadedBytes)
+        try container.encode(sizeBytes, forKey: .sizeBytes)
+        try container.encode(sha256, forKey: .sha256)
+        try container.encode(createdBy, forKey: .createdBy)
+        try container.encode(createdAt, forKey: .createdAt)
+        try container.encode(lineage, forKey: .lineage)  // null for uploads, not left out
     }
 
     static let schema = Schema.object([
@@ -154,7 +172,7 @@ struct DatasetVersionJSON: Encodable {
         "columns": Schema.array(ColumnJSON.schema), "row_count": Schema.integer, "rejected_count": Schema.integer,
         "uploaded_bytes": Schema.integer, "size_bytes": Schema.integer,
         "sha256": Schema.string("SHA-256 (hex) of the stored CSV, as the content download delivers it"),
-        "created_by": Schema.string(), "created_at": Schema.dateTime,
+        "created_by": Schema.string(), "created_at": Schema.dateTime, "lineage": LineageJSON.schema,
     ])
 }
 

@@ -72,6 +72,7 @@ enum ProjectsAPI {
 
         DatasetVersionsAPI.add(to: &routes, environment: environment)
         FeaturesAPI.add(to: &routes, environment: environment)
+        FeatureLifecycleAPI.add(to: &routes, environment: environment)
     }
 }
 
