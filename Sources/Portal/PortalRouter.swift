@@ -52,6 +52,7 @@ public enum PortalRouter {
         JobPages.add(to: &routes, pages: pages)
         NodePages.add(to: &routes, pages: pages)
         ProjectPages.add(to: &routes, pages: pages)
+        FeaturePages.add(to: &routes, pages: pages)
         AccountAPI.add(to: &routes, environment: environment)
         MembersAPI.add(to: &routes, environment: environment)
         InvitationsAPI.add(to: &routes, environment: environment)
