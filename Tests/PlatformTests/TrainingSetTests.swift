@@ -62,6 +62,46 @@ import TestSupport
             #expect(lineage.features.allSatisfy { $0.groupVersion == 1 })
             let stored = try await fixture.platform.datasets.version(1, of: "churn-training", project: "churn", context: fixture.owner)
             #expect(stored.version.lineage == lineage, "the lineage is stored with the version")
+            let groupLineage = try await fixture.platform.featureGroups.lineage("customer_stats", project: "churn", context: fixture.owner)
+            #expect(groupLineage.trainingSets.map { "\($0.dataset)@\($0.version)" } == ["churn-training@1"])
+            #expect(groupLineage.ingestions.isEmpty && groupLineage.materializedAt == nil)
+        }
+    }
+
+    @Test func ofTwoValuesWithTheSameEventTimeTheOneWrittenLastWinsAndLateRowsCountFromTheirEventTime() async throws {
+        try await FeatureStoreFixture.with { fixture in
+            let group = try await fixture.groupID()
+            let store = fixture.platform.featureStore
+            _ = try await store.push([FeatureStoreFixture.row("c1", "2026-01-10T00:00:00Z", ["age": .number("30")])], to: group, idempotencyKey: nil, context: fixture.owner)
+            _ = try await store.push([FeatureStoreFixture.row("c1", "2026-01-10T00:00:00Z", ["age": .number("33")])], to: group, idempotencyKey: nil, context: fixture.owner)
+            _ = try await store.push([FeatureStoreFixture.row("c1", "2026-03-01T00:00:00Z", ["age": .number("40")])], to: group, idempotencyKey: nil, context: fixture.owner)
+            // Arrives last, with an event time between the others: it counts from its own event time, never before.
+            _ = try await store.push([FeatureStoreFixture.row("c1", "2026-02-01T00:00:00Z", ["age": .number("35")])], to: group, idempotencyKey: nil, context: fixture.owner)
+            try await fixture.upload(
+                """
+                customer_id,event_time
+                c1,2026-01-10T00:00:00Z
+                c1,2026-01-31T23:59:59Z
+                c1,2026-02-01T00:00:00Z
+                c1,2026-02-28T00:00:00Z
+                c1,2026-03-01T00:00:00Z
+
+                """,
+                to: "labels"
+            )
+            _ = try await store.buildTrainingSet(
+                TrainingSetRequest(project: "churn", entityDataset: "labels", features: ["customer_stats:age"], output: "ties"), context: fixture.owner
+            )
+            let expected = [
+                "customer_id,event_time,age",
+                "c1,2026-01-10T00:00:00Z,33",  // the second write at the same instant
+                "c1,2026-01-31T23:59:59Z,33",  // the late row's event time has not come yet
+                "c1,2026-02-01T00:00:00Z,35",
+                "c1,2026-02-28T00:00:00Z,35",
+                "c1,2026-03-01T00:00:00Z,40",
+            ]
+            #expect(try await fixture.download("ties", version: 1) == expected.joined(separator: "\r\n") + "\r\n")
+            #expect(try await fixture.read(["c1"])[0].values["customer_stats:age"]?.value == .int(40), "online, the late row did not replace the newest")
         }
     }
 

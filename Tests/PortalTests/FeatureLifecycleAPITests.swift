@@ -75,6 +75,10 @@ struct FeatureLifecycleAPITests {
                 content.bodyText == "customer_id,event_time,churned,age,plan\r\nc1,2026-01-20T00:00:00Z,0,30,free\r\nc1,2026-03-01T00:00:00Z,1,31,pro\r\n"
                     + "c2,2026-01-01T00:00:00Z,1,,\r\n"
             )
+            let lineage2 = APIFixtures.json(try await browser.api("GET", base + "/lineage", bearer: a.key))
+            #expect((lineage2["ingestions"] as? [[String: Any]])?.map { $0["dataset_version"] as? Int } == [1], "\(lineage2)")
+            #expect((lineage2["training_sets"] as? [[String: Any]])?.map { $0["dataset"] as? String } == ["churn-train"])
+            #expect(lineage2["materialized_at"] is String && lineage2["rows_since_materialization"] as? Int == 0)
             let uploadedVersion = try await browser.api("GET", "/api/v1/projects/churn/datasets/labels/versions/1", bearer: a.key)
             #expect((APIFixtures.json(uploadedVersion)["version"] as? [String: Any])?["lineage"] is NSNull, "an upload has no lineage")
 

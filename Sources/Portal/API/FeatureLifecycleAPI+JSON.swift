@@ -193,3 +193,54 @@ struct LineageJSON: Encodable {
         "description": "How the platform made this version (a training set: the entity dataset, the joined features, the cut-off); null for uploads",
     ]
 }
+
+/// A feature group's lineage (keys converted to snake case).
+struct FeatureLineageJSON: Encodable {
+    struct Ingestion: Encodable {
+        var dataset: String, datasetVersion: Int, groupVersion: Int, rows: Int, skippedRows: Int, createdBy: String, createdAt: Date
+    }
+
+    struct TrainingSet: Encodable {
+        var dataset: String, version: Int, rows: Int64, createdAt: Date
+    }
+
+    var ingestions: [Ingestion]
+    var trainingSets: [TrainingSet]
+    var materializedAt: Date?
+    var rowsSinceMaterialization: Int
+
+    init(_ lineage: FeatureGroupLineage) {
+        ingestions = lineage.ingestions.map {
+            Ingestion(
+                dataset: $0.dataset, datasetVersion: $0.datasetVersion, groupVersion: $0.groupVersion, rows: $0.rowCount, skippedRows: $0.skippedCount,
+                createdBy: $0.createdBy, createdAt: $0.createdAt
+            )
+        }
+        trainingSets = lineage.trainingSets.map { TrainingSet(dataset: $0.dataset, version: $0.version, rows: $0.rowCount, createdAt: $0.createdAt) }
+        materializedAt = lineage.materializedAt
+        rowsSinceMaterialization = lineage.rowsSinceMaterialization
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(ingestions, forKey: .ingestions)
+        try container.encode(trainingSets, forKey: .trainingSets)
+        try container.encode(materializedAt, forKey: .materializedAt)  // null until the first materialisation
+        try container.encode(rowsSinceMaterialization, forKey: .rowsSinceMaterialization)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case ingestions, trainingSets, materializedAt, rowsSinceMaterialization
+    }
+
+    static let schema = Schema.object([
+        "ingestions": Schema.array(
+            Schema.object([
+                "dataset": Schema.string(), "dataset_version": Schema.integer, "group_version": Schema.integer, "rows": Schema.integer,
+                "skipped_rows": Schema.integer, "created_by": Schema.string(), "created_at": Schema.dateTime,
+            ])
+        ),
+        "training_sets": Schema.array(Schema.object(["dataset": Schema.string(), "version": Schema.integer, "rows": Schema.integer, "created_at": Schema.dateTime])),
+        "materialized_at": Schema.optionalDateTime, "rows_since_materialization": Schema.integer,
+    ])
+}

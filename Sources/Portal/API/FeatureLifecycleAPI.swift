@@ -67,6 +67,19 @@ enum FeatureLifecycleAPI {
             return try APIResponse.json(ItemsJSON(items: statistics.map(FeatureStatisticsJSON.init)), isConvertingKeysToSnakeCase: true)
         }
 
+        routes.get(
+            group + "/lineage", access: .permission(.dataRead),
+            documentation: APIDocumentation(
+                summary: "Where the group's data came from (dataset versions ingested) and went (training sets), and its materialisation state",
+                responseSchema: FeatureLineageJSON.schema
+            )
+        ) { request in
+            let lineage = try await environment.requirePlatform().featureGroups.lineage(
+                try request.segment("group"), project: try request.segment("project"), context: try request.requireContext()
+            )
+            return try APIResponse.json(FeatureLineageJSON(lineage), isConvertingKeysToSnakeCase: true)
+        }
+
         addFeatureServices(to: &routes, environment: environment)
 
         routes.add(
