@@ -53,6 +53,7 @@ public enum PortalRouter {
         NodePages.add(to: &routes, pages: pages)
         ProjectPages.add(to: &routes, pages: pages)
         FeaturePages.add(to: &routes, pages: pages)
+        ProjectAccessPages.add(to: &routes, pages: pages)
         AccountAPI.add(to: &routes, environment: environment)
         MembersAPI.add(to: &routes, environment: environment)
         InvitationsAPI.add(to: &routes, environment: environment)

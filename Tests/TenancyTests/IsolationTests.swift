@@ -123,6 +123,12 @@ import Testing
                         VALUES (\(tenant), \(UUID()), \(project), 'churn-model', '{stats:*}', 'system')
                         """
                     )
+                    try await connection.execute(
+                        """
+                        INSERT INTO project_members (tenant_id, project_id, user_id, added_by)
+                        VALUES (\(tenant), \(project), \(try #require(owner.context.actor.userID)), 'system')
+                        """
+                    )
                 }
                 tenants.append(owner)
             }

@@ -32,7 +32,7 @@ extension Datasets {
     ) async throws -> DatasetVersionDetail {
         try request.requirePlatform(.dataWrite)
         let dataset = try await context.router.withTenantTransaction(request.tenantID) { connection in
-            try await Self.find(name, project: try await Projects.find(slug, on: connection).id, on: connection)
+            try await Self.find(name, project: try await Projects.find(slug, for: request, on: connection).id, on: connection)
         }
         let blobName = "datasets/\(dataset.id.uuidString.lowercased())/\(UUID().uuidString.lowercased()).csv"
         let normalized = NormalizedTableSequence(base: body, settings: settings)

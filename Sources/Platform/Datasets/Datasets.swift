@@ -24,7 +24,7 @@ public struct Datasets: Sendable {
         guard errors.isEmpty else { throw PlatformError.invalidFields(errors) }
         do {
             return try await context.router.withTenantTransaction(request.tenantID) { connection in
-                let project = try await Projects.find(slug, on: connection)
+                let project = try await Projects.find(slug, for: request, on: connection)
                 let id = UUID()
                 try await connection.execute(
                     """
@@ -50,7 +50,7 @@ public struct Datasets: Sendable {
     public func list(project slug: String, context request: RequestContext) async throws -> [Dataset] {
         try request.requirePlatform(.dataRead)
         return try await context.router.withTenantTransaction(request.tenantID) { connection in
-            let project = try await Projects.find(slug, on: connection)
+            let project = try await Projects.find(slug, for: request, on: connection)
             return try await connection.query(Self.selectDatasets("WHERE d.project_id = \(project.id) ORDER BY d.name")).map(Dataset.init)
         }
     }
@@ -60,7 +60,7 @@ public struct Datasets: Sendable {
     public func get(_ name: String, project slug: String, context request: RequestContext) async throws -> (Dataset, [DatasetVersion]) {
         try request.requirePlatform(.dataRead)
         return try await context.router.withTenantTransaction(request.tenantID) { connection in
-            let project = try await Projects.find(slug, on: connection)
+            let project = try await Projects.find(slug, for: request, on: connection)
             let dataset = try await Self.find(name, project: project.id, on: connection)
             let versions = try await connection.query(Self.selectVersions("WHERE dataset_id = \(dataset.id) ORDER BY version DESC")).map(DatasetVersion.init)
             return (dataset, versions)
@@ -72,7 +72,7 @@ public struct Datasets: Sendable {
     public func version(_ number: Int, of name: String, project slug: String, context request: RequestContext) async throws -> DatasetVersionDetail {
         try request.requirePlatform(.dataRead)
         return try await context.router.withTenantTransaction(request.tenantID) { connection in
-            let project = try await Projects.find(slug, on: connection)
+            let project = try await Projects.find(slug, for: request, on: connection)
             let dataset = try await Self.find(name, project: project.id, on: connection)
             guard let row = try await connection.query("SELECT * FROM dataset_versions WHERE dataset_id = \(dataset.id) AND version = \(number)").first
             else { throw PlatformError.notFound("Dataset '\(name)' has no version \(number)\(dataset.latestVersion.map { "; the latest is \($0)" } ?? "")") }
@@ -94,7 +94,7 @@ public struct Datasets: Sendable {
     ) async throws -> DatasetVersion {
         try request.requirePlatform(.dataRead)
         let (version, blobName) = try await context.router.withTenantTransaction(request.tenantID) { connection in
-            let project = try await Projects.find(slug, on: connection)
+            let project = try await Projects.find(slug, for: request, on: connection)
             let dataset = try await Self.find(name, project: project.id, on: connection)
             guard let row = try await connection.query(Self.selectVersions("WHERE dataset_id = \(dataset.id) AND version = \(number)")).first
             else { throw PlatformError.notFound("Dataset '\(name)' has no version \(number)") }

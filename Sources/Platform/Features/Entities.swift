@@ -14,7 +14,7 @@ public struct Entities: Sendable {
         try request.requirePlatform(.dataWrite)
         do {
             return try await context.router.withTenantTransaction(request.tenantID) { connection in
-                let project = try await Projects.find(slug, on: connection)
+                let project = try await Projects.find(slug, for: request, on: connection)
                 var errors: [String: String] = [:]
                 if let problem = PlatformName.datasetNameProblem(form.name) { errors["name"] = problem.replacingOccurrences(of: "a dataset name", with: "an entity name") }
                 if let problem = FeatureNames.columnProblem(form.joinKey, what: "The join key") { errors["join_key"] = problem }
@@ -47,7 +47,7 @@ public struct Entities: Sendable {
     public func list(project slug: String, context request: RequestContext) async throws -> [Entity] {
         try request.requirePlatform(.dataRead)
         return try await context.router.withTenantTransaction(request.tenantID) { connection in
-            let project = try await Projects.find(slug, on: connection)
+            let project = try await Projects.find(slug, for: request, on: connection)
             return try await connection.query("SELECT * FROM entities WHERE project_id = \(project.id) ORDER BY name").map { try Entity($0) }
         }
     }

@@ -44,7 +44,7 @@ extension FeatureGroups {
     public func lineage(_ name: String, project slug: String, context request: RequestContext) async throws -> FeatureGroupLineage {
         try request.requirePlatform(.dataRead)
         return try await context.router.withTenantTransaction(request.tenantID) { connection in
-            let group = try await Self.find(name, project: try await Projects.find(slug, on: connection).id, on: connection)
+            let group = try await Self.find(name, project: try await Projects.find(slug, for: request, on: connection).id, on: connection)
             let ingestions = try await connection.query(
                 """
                 SELECT d.name AS dataset, i.dataset_version, i.version, i.row_count, i.skipped_count, i.created_by, i.created_at

@@ -35,7 +35,7 @@ public struct FeatureGroups: Sendable {
         try request.requirePlatform(.dataWrite)
         do {
             return try await context.router.withTenantTransaction(request.tenantID) { connection in
-                let project = try await Projects.find(slug, on: connection)
+                let project = try await Projects.find(slug, for: request, on: connection)
                 try FeatureGroupValidation.validate(form)
                 guard let entity = try await connection.query("SELECT * FROM entities WHERE project_id = \(project.id) AND name = \(form.entity)").first
                     .map({ try Entity($0) })
@@ -66,7 +66,7 @@ public struct FeatureGroups: Sendable {
     {
         try request.requirePlatform(.dataWrite)
         return try await context.router.withTenantTransaction(request.tenantID) { connection in
-            let project = try await Projects.find(slug, on: connection)
+            let project = try await Projects.find(slug, for: request, on: connection)
             let group = try await Self.find(name, project: project.id, on: connection)
             try FeatureGroupValidation.validateFeatures(features)
             try FeatureGroupValidation.check(features, entity: group.entity, eventTimeColumn: group.eventTimeColumn)
@@ -87,7 +87,7 @@ public struct FeatureGroups: Sendable {
         let owner = search.owner.flatMap { $0.isEmpty ? nil : "%" + Self.likeEscaped($0.lowercased()) + "%" }
         let tag = search.tag.flatMap { $0.isEmpty ? nil : $0 }
         return try await context.router.withTenantTransaction(request.tenantID) { connection in
-            let project = try await Projects.find(slug, on: connection)
+            let project = try await Projects.find(slug, for: request, on: connection)
             return try await connection.query(
                 Self.selectGroups(
                     """
@@ -111,7 +111,7 @@ public struct FeatureGroups: Sendable {
     public func get(_ name: String, project slug: String, context request: RequestContext) async throws -> FeatureGroupDetail {
         try request.requirePlatform(.dataRead)
         return try await context.router.withTenantTransaction(request.tenantID) { connection in
-            let project = try await Projects.find(slug, on: connection)
+            let project = try await Projects.find(slug, for: request, on: connection)
             let group = try await Self.find(name, project: project.id, on: connection)
             let versions = try await connection.query("SELECT * FROM feature_group_versions WHERE group_id = \(group.id) ORDER BY version DESC")
                 .map(FeatureGroupVersion.init)
@@ -160,9 +160,19 @@ public struct FeatureGroups: Sendable {
         return try FeatureGroup(row)
     }
 
-    /// The group with id `id` in the transaction's tenant, or ``PlatformError/notFound(_:)``.
-    nonisolated(nonsending) static func find(id: UUID, on connection: PostgresConnection) async throws -> FeatureGroup {
-        guard let row = try await connection.query(selectGroups("WHERE g.id = \(id)")).first else {
+    /// The group with id `id` in the transaction's tenant, in a project the actor may see, or ``PlatformError/notFound(_:)``.
+    nonisolated(nonsending) static func find(id: UUID, for request: RequestContext, on connection: PostgresConnection) async throws -> FeatureGroup {
+        let visibility = Projects.visibility(request)
+        let rows = try await connection.query(
+            selectGroups(
+                """
+                WHERE g.id = \(id) AND EXISTS (
+                    SELECT 1 FROM projects p WHERE p.id = g.project_id AND (NOT p.restricted OR \(visibility.seesAll)
+                        OR EXISTS (SELECT 1 FROM project_members m WHERE m.project_id = p.id AND m.user_id = \(visibility.user))))
+                """
+            )
+        )
+        guard let row = rows.first else {
             throw PlatformError.notFound("There is no such feature group")
         }
         return try FeatureGroup(row)

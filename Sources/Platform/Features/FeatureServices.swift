@@ -39,7 +39,7 @@ public struct FeatureServices: Sendable {
     {
         try request.requirePlatform(.dataWrite)
         return try await context.router.withTenantTransaction(request.tenantID) { connection in
-            let project = try await Projects.find(slug, on: connection)
+            let project = try await Projects.find(slug, for: request, on: connection)
             var errors: [String: String] = [:]
             if let problem = PlatformName.datasetNameProblem(name) {
                 errors["name"] = problem.replacingOccurrences(of: "a dataset name", with: "a feature service name")
@@ -69,7 +69,7 @@ public struct FeatureServices: Sendable {
     public func list(project slug: String, context request: RequestContext) async throws -> [FeatureService] {
         try request.requirePlatform(.dataRead)
         return try await context.router.withTenantTransaction(request.tenantID) { connection in
-            let project = try await Projects.find(slug, on: connection)
+            let project = try await Projects.find(slug, for: request, on: connection)
             return try await connection.query("SELECT * FROM feature_services WHERE project_id = \(project.id) ORDER BY name").map(FeatureService.init)
         }
     }
@@ -79,7 +79,7 @@ public struct FeatureServices: Sendable {
     public func get(_ name: String, project slug: String, context request: RequestContext) async throws -> FeatureService {
         try request.requirePlatform(.dataRead)
         return try await context.router.withTenantTransaction(request.tenantID) { connection in
-            try await Self.find(name, project: try await Projects.find(slug, on: connection).id, on: connection)
+            try await Self.find(name, project: try await Projects.find(slug, for: request, on: connection).id, on: connection)
         }
     }
 
@@ -88,7 +88,7 @@ public struct FeatureServices: Sendable {
     public func delete(_ name: String, project slug: String, context request: RequestContext) async throws {
         try request.requirePlatform(.dataWrite)
         try await context.router.withTenantTransaction(request.tenantID) { connection in
-            let service = try await Self.find(name, project: try await Projects.find(slug, on: connection).id, on: connection)
+            let service = try await Self.find(name, project: try await Projects.find(slug, for: request, on: connection).id, on: connection)
             try await connection.execute("DELETE FROM feature_services WHERE id = \(service.id)")
             try await audit("feature_service.deleted", service: service, details: [:], request: request, on: connection)
         }

@@ -31,7 +31,7 @@ extension FeatureStore {
     {
         try request.requirePlatform(.dataWrite)
         return try await context.router.withTenantTransaction(request.tenantID) { connection in
-            let group = try await FeatureGroups.find(name, project: try await Projects.find(slug, on: connection).id, on: connection)
+            let group = try await FeatureGroups.find(name, project: try await Projects.find(slug, for: request, on: connection).id, on: connection)
             let versions = try await connection.query(
                 """
                 SELECT version, features FROM feature_group_versions
@@ -52,7 +52,7 @@ extension FeatureStore {
     public func statistics(group name: String, project slug: String, context request: RequestContext) async throws -> [FeatureVersionStatistics] {
         try request.requirePlatform(.dataRead)
         return try await context.router.withTenantTransaction(request.tenantID) { connection in
-            let group = try await FeatureGroups.find(name, project: try await Projects.find(slug, on: connection).id, on: connection)
+            let group = try await FeatureGroups.find(name, project: try await Projects.find(slug, for: request, on: connection).id, on: connection)
             return try await connection.query(
                 """
                 SELECT version, statistics, statistics_at, statistics_stale FROM feature_group_versions

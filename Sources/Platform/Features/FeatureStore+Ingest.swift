@@ -41,7 +41,7 @@ extension FeatureStore {
     ) async throws -> FeatureIngestionReceipt {
         try request.requirePlatform(.dataWrite)
         let (groupID, receipt) = try await context.router.withTenantTransaction(request.tenantID) { connection in
-            let project = try await Projects.find(slug, on: connection)
+            let project = try await Projects.find(slug, for: request, on: connection)
             let group = try await FeatureGroups.find(groupName, project: project.id, on: connection)
             let dataset = try await Datasets.find(datasetName, project: project.id, on: connection)
             guard let number = version ?? dataset.latestVersion else {

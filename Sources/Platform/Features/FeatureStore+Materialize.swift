@@ -24,7 +24,7 @@ extension FeatureStore {
     {
         try request.requirePlatform(.dataWrite)
         let (groupID, receipt) = try await context.router.withTenantTransaction(request.tenantID) { connection in
-            let group = try await FeatureGroups.find(name, project: try await Projects.find(slug, on: connection).id, on: connection)
+            let group = try await FeatureGroups.find(name, project: try await Projects.find(slug, for: request, on: connection).id, on: connection)
             let receipt = try await Self.materialize(group: group.id, full: full, tenant: request.tenantID, on: connection)
             try await FeatureGroups.audit(
                 "feature_group.materialized", group: group.id,

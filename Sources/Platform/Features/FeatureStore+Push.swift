@@ -33,7 +33,7 @@ extension FeatureStore {
     {
         try request.requirePlatform(.dataWrite)
         let receipt = try await context.router.withTenantTransaction(request.tenantID) { connection in
-            let group = try await FeatureGroups.find(id: groupID, on: connection)
+            let group = try await FeatureGroups.find(id: groupID, for: request, on: connection)
             guard (1...Self.maximumPushRows).contains(rows.count) else {
                 throw PlatformError.invalid(field: "rows", "Send 1–\(Self.maximumPushRows) rows per push")
             }

@@ -24,7 +24,7 @@ extension FeatureStore {
             throw PlatformError.invalid(field: "output", problem)
         }
         let (plan, stored, lineage) = try await context.router.withTenantTransaction(requestContext.tenantID) { connection in
-            let project = try await Projects.find(request.project, on: connection)
+            let project = try await Projects.find(request.project, for: requestContext, on: connection)
             let dataset = try await Datasets.find(request.entityDataset, project: project.id, on: connection)
             guard let number = request.entityVersion ?? dataset.latestVersion else {
                 throw PlatformError.invalid(field: "entity_dataset", "Dataset '\(dataset.name)' has no versions yet; upload the entity rows first")

@@ -153,7 +153,7 @@ public struct FeatureStore: Sendable {
     /// The groups a request names, by name, and the feature names asked of each (in request order).
     private func resolve(_ request: OnlineRequest, context: RequestContext) async throws -> ResolvedFeatures {
         try await self.context.router.withTenantTransaction(context.tenantID) { connection in
-            let project = try await Projects.find(request.project, on: connection)
+            let project = try await Projects.find(request.project, for: context, on: connection)
             var references = request.features
             if let service = request.featureService {
                 guard references.isEmpty else {

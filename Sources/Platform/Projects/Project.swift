@@ -16,6 +16,8 @@ public struct Project: Sendable, Equatable {
     public var createdBy: String
     /// When it was created.
     public var createdAt: Date
+    /// True when only the members on its access list (and member managers) see it.
+    public var isRestricted: Bool
 
     init(_ row: PostgresRow) throws {
         id = try row["id", as: UUID.self]
@@ -24,6 +26,7 @@ public struct Project: Sendable, Equatable {
         description = try row["description", as: String.self]
         createdBy = try row["created_by", as: String.self]
         createdAt = try row["created_at", as: Date.self]
+        isRestricted = try row["restricted", as: Bool.self]
     }
 }
 

@@ -52,7 +52,15 @@ public struct Projects: Sendable {
     public func list(context request: RequestContext) async throws -> [Project] {
         try request.requirePlatform(.dataRead)
         return try await context.router.withTenantTransaction(request.tenantID) { connection in
-            try await connection.query("SELECT * FROM projects ORDER BY lower(name), slug").map(Project.init)
+            let visibility = Self.visibility(request)
+            return try await connection.query(
+                """
+                SELECT * FROM projects p
+                WHERE (NOT p.restricted OR \(visibility.seesAll)
+                       OR EXISTS (SELECT 1 FROM project_members m WHERE m.project_id = p.id AND m.user_id = \(visibility.user)))
+                ORDER BY lower(name), slug
+                """
+            ).map(Project.init)
         }
     }
 
@@ -61,13 +69,22 @@ public struct Projects: Sendable {
     public func get(_ slug: String, context request: RequestContext) async throws -> Project {
         try request.requirePlatform(.dataRead)
         return try await context.router.withTenantTransaction(request.tenantID) { connection in
-            try await Self.find(slug, on: connection)
+            try await Self.find(slug, for: request, on: connection)
         }
     }
 
-    /// The project `slug` of the transaction's tenant, or ``PlatformError/notFound(_:)``.
-    nonisolated(nonsending) static func find(_ slug: String, on connection: PostgresConnection) async throws -> Project {
-        guard let row = try await connection.query("SELECT * FROM projects WHERE slug = \(slug)").first else {
+    /// The project `slug` of the transaction's tenant if `request`'s actor may see it (see ``visible(to:)``), or
+    /// ``PlatformError/notFound(_:)``: a restricted project is not revealed to members outside its access list.
+    nonisolated(nonsending) static func find(_ slug: String, for request: RequestContext, on connection: PostgresConnection) async throws -> Project {
+        let visibility = Self.visibility(request)
+        let rows = try await connection.query(
+            """
+            SELECT * FROM projects p
+            WHERE p.slug = \(slug) AND (NOT p.restricted OR \(visibility.seesAll)
+                                        OR EXISTS (SELECT 1 FROM project_members m WHERE m.project_id = p.id AND m.user_id = \(visibility.user)))
+            """
+        )
+        guard let row = rows.first else {
             throw PlatformError.notFound("There is no project '\(String(slug.prefix(40)))'")
         }
         return try Project(row)

@@ -28,9 +28,10 @@ struct ProjectJSON: Encodable {
     var description: String
     var createdBy: String
     var createdAt: Date
+    var restricted: Bool
 
     enum CodingKeys: String, CodingKey {
-        case id, slug, name, description
+        case id, slug, name, description, restricted
         case createdBy = "created_by", createdAt = "created_at"
     }
 
@@ -41,11 +42,13 @@ struct ProjectJSON: Encodable {
         description = project.description
         createdBy = project.createdBy
         createdAt = project.createdAt
+        restricted = project.isRestricted
     }
 
     static let schema = Schema.object([
         "id": Schema.uuid, "slug": Schema.string(), "name": Schema.string(), "description": Schema.string(),
         "created_by": Schema.string("user:<id> or api_key:<id>"), "created_at": Schema.dateTime,
+        "restricted": ["type": "boolean", "description": "Only the members on its access list (and member managers) see it"],
     ])
 }
 
@@ -214,5 +217,21 @@ struct DatasetVersionDetailJSON: Encodable {
         ),
         "preview": Schema.array(Schema.array(["type": ["string", "null"]])),
         "rejections": Schema.array(Schema.object(["line": Schema.integer, "column": ["type": ["string", "null"]], "reason": Schema.string()])),
+    ])
+}
+
+/// `GET`/`PUT /api/v1/projects/:project/access`.
+struct ProjectAccessJSON: Codable {
+    var restricted: Bool
+    var members: [UUID]
+
+    init(_ access: ProjectAccess) {
+        restricted = access.isRestricted
+        members = access.members
+    }
+
+    static let schema = Schema.object([
+        "restricted": ["type": "boolean", "description": "True: only the listed members (and members with members.manage) see the project"],
+        "members": Schema.array(Schema.uuid),
     ])
 }

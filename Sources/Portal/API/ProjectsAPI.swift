@@ -36,6 +36,28 @@ enum ProjectsAPI {
             return try APIResponse.json(ProjectJSON(project))
         }
 
+        routes.get(
+            "/api/v1/projects/:project/access", access: .permission(.dataRead),
+            documentation: APIDocumentation(summary: "Who may see the project", responseSchema: ProjectAccessJSON.schema)
+        ) { request in
+            let access = try await environment.requirePlatform().projects.access(try request.segment("project"), context: try request.requireContext())
+            return try APIResponse.json(ProjectAccessJSON(access))
+        }
+
+        routes.add(
+            .put, "/api/v1/projects/:project/access", access: .permission(.membersManage),
+            documentation: APIDocumentation(
+                summary: "Restricts the project to the listed members (user ids) or opens it to the organisation again; audited",
+                requestSchema: ProjectAccessJSON.schema, responseSchema: ProjectAccessJSON.schema
+            )
+        ) { request in
+            let body: ProjectAccessJSON = try await request.decodeJSON()
+            let access = try await environment.requirePlatform().projects.setAccess(
+                try request.segment("project"), restricted: body.restricted, members: body.members, context: try request.requireContext()
+            )
+            return try APIResponse.json(ProjectAccessJSON(access))
+        }
+
         routes.add(
             .post, "/api/v1/projects/:project/datasets", access: .permission(.dataWrite),
             documentation: APIDocumentation(

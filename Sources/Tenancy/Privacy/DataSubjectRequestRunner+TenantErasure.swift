@@ -11,7 +11,7 @@ extension DataSubjectRequestRunner {
     /// Tenant tables in deletion order (rows that reference others first). Tables created later that are not listed
     /// are found through `information_schema` and deleted after these, in name order.
     static let erasureOrder = [
-        "data_exports", "mfa_recovery_codes", "sessions", "api_keys", "memberships", "invitations", "outbox", "custom_roles", "users",
+        "data_exports", "mfa_recovery_codes", "sessions", "api_keys", "memberships", "invitations", "outbox", "custom_roles", "project_members", "users",
         "tenant_settings", "retention_policies", "job_artifacts", "job_log_chunks", "job_events", "job_attempts", "jobs",
         "feature_services", "feature_group_ingestions", "feature_push_requests", "online_features", "feature_rows", "feature_group_versions", "feature_groups", "entities",
         "dataset_versions", "datasets", "projects",
