@@ -6,8 +6,9 @@ import Tenancy
 import WebServer
 
 /// The feature store pages: a project's catalog (entities with the "new entity" form, feature groups with the search
-/// and the "new feature group" form) and a group's page (catalog metadata, versions, freshness, the push endpoint
-/// and a sample online lookup by entity key).
+/// and the "new feature group" form, feature services and the "build a training set" form) and a group's page
+/// (catalog metadata, versions, freshness, the push endpoint, a sample online lookup by entity key, statistics per
+/// version and lineage with the ingest and materialise forms).
 enum FeaturePages {
     /// Adds the routes.
     static func add(to routes: inout PortalRoutes, pages: Pages) {
@@ -47,17 +48,22 @@ enum FeaturePages {
         routes.get("/app/projects/:project/feature-groups/:group", access: .permission(.dataRead)) { request in
             try await groupPage(request, pages: pages)
         }
+
+        addGroupActions(to: &routes, pages: pages)
+        addCatalogActions(to: &routes, pages: pages)
     }
 
     /// A view model's error members for a failed form.
-    private static func failure(_ error: PlatformError) -> [String: Any] {
+    static func failure(_ error: PlatformError) -> [String: Any] {
         if case .invalidFields(let fields) = error { return ["errors": fields, "formError": "Please correct the highlighted fields."] }
         return ["errors": [String: String](), "formError": error.description]
     }
 
-    /// The catalog page; `entityForm` and `groupForm` hold a refused form's values and errors.
-    private static func catalogPage(
-        _ request: Request, pages: Pages, entityForm: [String: Any] = [:], groupForm: [String: Any] = [:], status: HTTPResponse.Status = .ok
+    /// The catalog page; `entityForm` and `groupForm` hold a refused form's values and errors, `extra` those of the
+    /// feature service and training set forms (`serviceForm`, `trainingForm`).
+    static func catalogPage(
+        _ request: Request, pages: Pages, entityForm: [String: Any] = [:], groupForm: [String: Any] = [:], extra: [String: Any] = [:],
+        status: HTTPResponse.Status = .ok
     ) async throws -> Response {
         let context = try request.requireContext()
         let platform = try pages.environment.requirePlatform()
@@ -77,6 +83,7 @@ enum FeaturePages {
         let groupValues = groupForm["values"] as? [String: String] ?? FeatureGroupFormInput.defaults
         model["groupForm"] = Pages.merge(["values": groupValues, "errors": [String: String]()], groupForm)
         model["entityOptions"] = entities.map { ["name": $0.name, "isSelected": $0.name == groupValues["entity"]] as [String: Any] }
+        model.merge(try await catalogLifecycle(request, project: slug, platform: platform, context: context, extra: extra)) { $1 }
         do {
             let groups = try await platform.featureGroups.list(project: slug, search: try FeaturesAPI.search(request), context: context)
             var rows: [[String: Any]] = []
@@ -105,8 +112,9 @@ enum FeaturePages {
         }
     }
 
-    /// A group's page; with a `key` query value it also answers the sample lookup.
-    private static func groupPage(_ request: Request, pages: Pages) async throws -> Response {
+    /// A group's page; with a `key` query value it also answers the sample lookup. `extra` holds a refused ingest
+    /// form (`ingestForm`).
+    static func groupPage(_ request: Request, pages: Pages, _ extra: [String: Any] = [:], status: HTTPResponse.Status = .ok) async throws -> Response {
         let context = try request.requireContext()
         let platform = try pages.environment.requirePlatform()
         let (slug, name) = (try request.segment("project"), try request.segment("group"))
@@ -121,6 +129,7 @@ enum FeaturePages {
             "pushPath": pushPath, "baseURL": Pages.baseURL(request), "samplePush": FeatureView.samplePush(group),
             "sampleRead": FeatureView.sampleRead(group, project: slug), "lookupKey": "",
         ]
+        model.merge(try await groupLifecycle(request, group: group, project: slug, platform: platform, context: context, extra: extra)) { $1 }
         if let key = request.query("key") {
             let trimmed = key.trimmingCharacters(in: .whitespaces)
             model["lookupKey"] = trimmed
@@ -138,6 +147,6 @@ enum FeaturePages {
                 }
             }
         }
-        return await pages.render("feature-group", request, title: "\(group.name) — \(project.name)", model)
+        return await pages.render("feature-group", request, title: "\(group.name) — \(project.name)", model, status: status)
     }
 }

@@ -3,8 +3,10 @@ import Platform
 import Tabular
 
 /// View models of the projects pages. Numbers are formatted here; histograms become bar rectangles the template draws
-/// as SVG (no markup is built in Swift).
+/// as SVG (no markup is built in Swift). ``column(column:statistics:)`` is shared with the feature group page, which
+/// draws its per-feature statistics with the same `column-statistics` partial.
 enum ProjectView {
+    /// A project's name, URL name, description and creation date.
     static func project(_ project: Project) -> [String: Any] {
         [
             "slug": project.slug, "name": project.name, "description": project.description, "hasDescription": !project.description.isEmpty,
@@ -12,6 +14,7 @@ enum ProjectView {
         ]
     }
 
+    /// A dataset's row: name, description, link, latest version and creation date.
     static func dataset(_ dataset: Dataset, project: String) -> [String: Any] {
         [
             "name": dataset.name, "description": dataset.description, "hasDescription": !dataset.description.isEmpty,
@@ -20,6 +23,7 @@ enum ProjectView {
         ]
     }
 
+    /// A row of the versions table: link, download, counts, size, source and whether it is the version shown.
     static func versionRow(_ version: DatasetVersion, project: String, dataset: String, shown: Int?) -> [String: Any] {
         let base = "/app/projects/\(project)/datasets/\(dataset)/versions/\(version.version)"
         return [
@@ -30,10 +34,14 @@ enum ProjectView {
         ]
     }
 
+    /// One version shown in full: the schema with statistics (the `column-statistics` partial's `tableID`,
+    /// `nameHeading` and `columns`), the first rows, the rows left out and, for a training set, its lineage.
     static func detail(_ detail: DatasetVersionDetail, project: String, dataset: String) -> [String: Any] {
         let version = detail.version
         let statistics = Dictionary(detail.statistics.map { ($0.name, $0.statistics) }, uniquingKeysWith: { first, _ in first })
         return [
+            "lineage": version.lineage.map { lineage($0, project: project) as Any } ?? false,
+            "tableID": "schema-table", "nameHeading": "Column",
             "number": version.version, "rows": grouped(version.rowCount), "rejected": grouped(version.rejectedCount),
             "sha256": version.sha256, "download": "/app/projects/\(project)/datasets/\(dataset)/versions/\(version.version)/content",
             "columns": version.columns.map { column(column: $0, statistics: statistics[$0.name]) },
@@ -44,6 +52,27 @@ enum ProjectView {
             "hasRejections": !detail.rejections.isEmpty,
             "moreRejections": version.rejectedCount > Int64(detail.rejections.count)
                 ? "… and \(grouped(version.rejectedCount - Int64(detail.rejections.count))) more" : "",
+        ]
+    }
+
+    /// Where a training set came from: the entity dataset version (linked), its timestamp column, the cut-off, the
+    /// feature service if one was named, and each joined feature with the output column and group version it came from.
+    static func lineage(_ lineage: DatasetLineage, project: String) -> [String: Any] {
+        let entities = lineage.entities
+        return [
+            "isTrainingSet": lineage.kind == "training_set", "kind": lineage.kind.replacingOccurrences(of: "_", with: " "),
+            "entityDataset": entities.dataset, "entityVersion": entities.version,
+            "entityHref": "/app/projects/\(project)/datasets/\(entities.dataset)/versions/\(entities.version)",
+            "timestampColumn": entities.timestampColumn, "cutoff": FeatureView.instant(lineage.cutoff),
+            "hasFeatureService": lineage.featureService != nil, "featureService": lineage.featureService ?? "",
+            "featureServiceHref": "/app/projects/\(project)/features#services",
+            "features": lineage.features.map { feature -> [String: Any] in
+                let group = String(feature.reference.prefix { $0 != ":" })
+                return [
+                    "reference": feature.reference, "column": feature.column, "groupVersion": feature.groupVersion,
+                    "groupHref": "/app/projects/\(project)/feature-groups/\(group)",
+                ]
+            },
         ]
     }
 
