@@ -57,8 +57,13 @@ class ProjectAccessFlowTest(BrowserTestCase):
         self.wait_for_path("/login", "accepting the invitation")
 
         self.log_in(owner.email, owner.password)
+        self.open("/app/projects/secret")
+        self.find("a#access-link", "the project page's access link").click()
+        self.wait_for_path("/app/projects/secret/access", "following the access link")
         self.save_access(True, set())
         self.screenshot("project-access")
+        self.open("/app/projects/secret")
+        self.screenshot("project-restricted")
         self.log_out()
 
         self.log_in(member, MEMBER_PASSWORD)

@@ -95,7 +95,10 @@ struct ProjectAccessTests {
             #expect(try await outsider.get("/app/projects/secret/access").statusCode == 403)
             #expect(try await outsider.post("/app/projects/secret/access", [("restricted", "0")]).statusCode == 403)
             let inside = try await Self.browser(server, email: "in@pages.example")
-            #expect(try await inside.get("/app/projects/secret").statusCode == 200)
+            let insidePage = try await inside.get("/app/projects/secret")
+            #expect(insidePage.statusCode == 200 && insidePage.bodyText.contains("Only the members on its access list"))
+            #expect(!insidePage.bodyText.contains(#"id="access-link""#), "a member who cannot manage members gets no access link")
+            #expect(try await owner.get("/app/projects/secret").bodyText.contains(#"id="access-link""#))
         }
     }
 }

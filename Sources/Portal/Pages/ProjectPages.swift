@@ -91,6 +91,7 @@ enum ProjectPages {
         let base: [String: Any] = [
             "project": ProjectView.project(project), "datasets": datasets.map { ProjectView.dataset($0, project: slug) },
             "hasDatasets": !datasets.isEmpty, "canCreate": context.allows(.dataWrite),
+            "isRestricted": project.isRestricted, "canManageAccess": context.allows(.membersManage),
         ]
         return await pages.render("project", request, title: project.name, Pages.merge(base, extra), status: status)
     }
