@@ -110,4 +110,26 @@ struct FeatureLifecycleAPITests {
             #expect(try await browser.api("POST", "/api/v1/projects/nope/feature-groups/customer_stats/materialize", bearer: a.key).statusCode == 404)
         }
     }
+
+    @Test func catalogMetadataChangesAreAppliedValidatedAndAudited() async throws {
+        try await PortalTestServer.with { server in
+            let a = try await APIFixtures.tenant(server, name: "Catalogue", plan: "team")
+            let browser = server.browser()
+            _ = try await FeaturesAPITests.define(browser, key: a.key)
+            let path = "/api/v1/projects/churn/feature-groups/customer_stats"
+            let changed = try await browser.api("PATCH", path, json: #"{"owner":"Risk team","tags":["risk"],"ttl_seconds":3600}"#, bearer: a.key)
+            #expect(changed.statusCode == 200, "\(changed.bodyText)")
+            let body = APIFixtures.json(changed)
+            #expect(body["owner"] as? String == "Risk team" && body["tags"] as? [String] == ["risk"] && body["ttl_seconds"] as? Int == 3600)
+            #expect(body["description"] as? String == "", "fields not sent stay as they were")
+            let cleared = APIFixtures.json(try await browser.api("PATCH", path, json: #"{"ttl_seconds":null}"#, bearer: a.key))
+            #expect(cleared["ttl_seconds"] is NSNull && cleared["owner"] as? String == "Risk team")
+            for (json, field) in [(#"{"ttl_seconds":0}"#, "ttl_seconds"), (#"{"tags":[""]}"#, "tags"), ("{}", "changes")] {
+                let refused = try await browser.api("PATCH", path, json: json, bearer: a.key)
+                #expect(refused.statusCode == 422 && (APIFixtures.json(refused)["errors"] as? [String: Any])?[field] != nil, "\(json): \(refused.bodyText)")
+            }
+            let audit = try await browser.api("GET", "/api/v1/audit-events?action=feature_group.catalog_changed", bearer: a.key)
+            #expect(audit.bodyText.contains("feature_group.catalog_changed") && audit.bodyText.contains("Risk team"), "\(audit.bodyText.prefix(400))")
+        }
+    }
 }

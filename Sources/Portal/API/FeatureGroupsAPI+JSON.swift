@@ -37,6 +37,35 @@ struct CreateFeatureGroupRequest: Decodable {
     )
 }
 
+/// `PATCH …/feature-groups/:group`: catalog metadata; absent fields stay, `"ttl_seconds": null` removes the TTL.
+struct UpdateFeatureGroupRequest: Decodable {
+    var change: FeatureGroupCatalogChange
+
+    enum CodingKeys: String, CodingKey {
+        case description, owner, tags, source
+        case ttlSeconds = "ttl_seconds"
+    }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        var ttl: Int64?? = nil
+        if container.contains(.ttlSeconds) { ttl = .some(try container.decodeNil(forKey: .ttlSeconds) ? nil : try container.decode(Int64.self, forKey: .ttlSeconds)) }
+        change = FeatureGroupCatalogChange(
+            description: try container.decodeIfPresent(String.self, forKey: .description), owner: try container.decodeIfPresent(String.self, forKey: .owner),
+            source: try container.decodeIfPresent(String.self, forKey: .source), tags: try container.decodeIfPresent([String].self, forKey: .tags),
+            ttlSeconds: ttl
+        )
+    }
+
+    static let schema = Schema.object(
+        [
+            "description": Schema.string(), "owner": Schema.string(), "tags": Schema.array(Schema.string()), "source": Schema.string(),
+            "ttl_seconds": ["type": ["integer", "null"], "description": "Seconds; null removes the TTL (values never expire)"],
+        ],
+        required: []
+    )
+}
+
 /// `POST …/feature-groups/:group/versions`.
 struct AddFeatureGroupVersionRequest: Decodable {
     var features: [FeatureJSON]
@@ -80,6 +109,23 @@ struct FeatureGroupJSON: Encodable {
         features = group.features.map(FeatureJSON.init)
         createdAt = group.createdAt
         updatedAt = group.updatedAt
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(name, forKey: .name)
+        try container.encode(entity, forKey: .entity)
+        try container.encode(description, forKey: .description)
+        try container.encode(owner, forKey: .owner)
+        try container.encode(tags, forKey: .tags)
+        try container.encode(source, forKey: .source)
+        try container.encode(eventTimeColumn, forKey: .eventTimeColumn)
+        try container.encode(ttlSeconds, forKey: .ttlSeconds)  // null: values never expire
+        try container.encode(latestVersion, forKey: .latestVersion)
+        try container.encode(features, forKey: .features)
+        try container.encode(createdAt, forKey: .createdAt)
+        try container.encode(updatedAt, forKey: .updatedAt)
     }
 
     static let schema = Schema.object([

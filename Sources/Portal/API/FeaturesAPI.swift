@@ -72,6 +72,20 @@ enum FeaturesAPI {
         }
 
         routes.add(
+            .patch, "/api/v1/projects/:project/feature-groups/:group", access: .permission(.dataWrite),
+            documentation: APIDocumentation(
+                summary: "Changes catalog metadata (description, owner, tags, source, TTL); audited. A schema change is a new version instead",
+                requestSchema: UpdateFeatureGroupRequest.schema, responseSchema: FeatureGroupJSON.schema
+            )
+        ) { request in
+            let body: UpdateFeatureGroupRequest = try await request.decodeJSON()
+            let group = try await environment.requirePlatform().featureGroups.updateCatalog(
+                try request.segment("group"), project: try request.segment("project"), changes: body.change, context: try request.requireContext()
+            )
+            return try APIResponse.json(FeatureGroupJSON(group))
+        }
+
+        routes.add(
             .post, "/api/v1/projects/:project/feature-groups/:group/versions", access: .permission(.dataWrite),
             documentation: APIDocumentation(
                 summary: "Adds a version with a new feature list (a schema change); earlier versions stay readable",
