@@ -120,6 +120,15 @@ class FeaturesFlowTest(BrowserTestCase):
         self.assertIn("No value for this entity", self.find("p#lookup-missing", "the missing-entity message").text)
         self.assertFalse(self.has("table#lookup-table"), "no values are shown for a missing entity")
 
+        group_path = self.path()
+        self.find("details#catalog-edit summary", "the catalog details toggle").click()
+        self.screenshot("feature-group-catalog-form")
+        self.submit_form("form#catalog-form", {"owner": "Risk team", "tags": "crm, risk"}, "button#catalog-submit")
+        self.assertEqual(self.path(), group_path, f"saving the catalog details. {self.describe_page()}")
+        self.assertIn("Catalog details saved", self.find("p#catalog-saved", "the saved notice").text)
+        self.assertIn("Risk team", self.find("#group-facts", "the group's facts").text)
+        self.screenshot("feature-group-catalog-saved")
+
         self.open(catalog)
         self.submit_form("form#feature-search", {"tag": "crm", "pii": "personal"}, "button#search-submit")
         table = self.find("table#groups-table", "the catalog's groups").text

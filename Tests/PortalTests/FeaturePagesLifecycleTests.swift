@@ -191,12 +191,15 @@ struct FeaturePagesLifecycleTests {
             browser.setCookie("falaj_session", login.token.description)
             let page = try await browser.get(Self.group)
             #expect(page.statusCode == 200 && page.bodyText.contains(#"id="materialization""#) && page.bodyText.contains(#"id="no-statistics""#))
-            for form in [#"id="ingest-form""#, #"id="materialize-form""#, #"id="statistics-form""#] { #expect(!page.bodyText.contains(form), "\(form)") }
+            for form in [#"id="ingest-form""#, #"id="materialize-form""#, #"id="statistics-form""#, #"id="catalog-form""#] {
+                #expect(!page.bodyText.contains(form), "\(form)")
+            }
             let catalog = try await browser.get("/app/projects/churn/features")
             #expect(catalog.statusCode == 200 && catalog.bodyText.contains(#"id="no-services""#))
             #expect(!catalog.bodyText.contains(#"id="service-form""#) && !catalog.bodyText.contains(#"id="training-form""#))
             let posts: [(String, [(String, String)])] = [
                 (Self.group + "/statistics", []), (Self.group + "/materialize", [("full", "1")]), (Self.group + "/ingest", [("dataset", "history")]),
+                (Self.group + "/catalog", [("owner", "sneaky")]),
                 ("/app/projects/churn/feature-services", [("name", "sneaky"), ("features", "customer_stats:age")]),
                 ("/app/projects/churn/feature-services/sneaky/delete", []),
                 ("/app/projects/churn/training-sets", [("entity_dataset", "history"), ("features", "customer_stats:age"), ("output", "sneaky")]),
@@ -204,6 +207,27 @@ struct FeaturePagesLifecycleTests {
             for (path, fields) in posts {
                 #expect(try await browser.post(path, fields).statusCode == 403, "\(path)")
             }
+        }
+    }
+
+    @Test func theCatalogDetailsFormChangesOwnerTagsAndTTLAndShowsItsErrors() async throws {
+        try await PortalTestServer.with { server in
+            let (browser, _, _) = try await Self.setUp(server, name: "Catalogedit")
+            let page = try await browser.get(Self.group)
+            #expect(page.bodyText.contains(#"id="catalog-form""#) && page.bodyText.contains(#"value="crm, weekly""#), "the form holds the current tags")
+            let refused = try await browser.post(Self.group + "/catalog", [("description", "d"), ("owner", "Risk"), ("tags", "risk"), ("source", ""), ("ttl", "soon")])
+            #expect(refused.statusCode == 422 && refused.bodyText.contains("whole seconds") && refused.bodyText.contains(#"id="catalog-edit" open"#))
+            #expect(refused.bodyText.contains(#"value="Risk""#), "a refused form keeps what was typed")
+            let saved = try await browser.post(Self.group + "/catalog", [("description", "Customer aggregates"), ("owner", "Risk <team>"), ("tags", "risk, daily"), ("source", "dbt"), ("ttl", "86400")])
+            #expect(saved.statusCode == 303 && saved.header("Location") == Self.group + "?done=catalog")
+            let after = try await browser.follow(saved)
+            for marker in [#"id="catalog-saved""#, "Risk &lt;team&gt;", "Customer aggregates", ">daily<", "dbt", "86,400 s (1 day)"] {
+                #expect(after.bodyText.contains(marker), "\(marker)")
+            }
+            let cleared = try await browser.post(Self.group + "/catalog", [("description", ""), ("owner", ""), ("tags", ""), ("source", ""), ("ttl", "")])
+            #expect(cleared.statusCode == 303)
+            let clearedPage = try await browser.follow(cleared)
+            #expect(clearedPage.bodyText.contains("<dt>Time to live</dt><dd>never expires</dd>") && !clearedPage.bodyText.contains("Risk &lt;team&gt;"))
         }
     }
 }

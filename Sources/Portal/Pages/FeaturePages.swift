@@ -51,6 +51,7 @@ enum FeaturePages {
 
         addGroupActions(to: &routes, pages: pages)
         addCatalogActions(to: &routes, pages: pages)
+        addCatalogEdit(to: &routes, pages: pages)
     }
 
     /// A view model's error members for a failed form.
@@ -130,6 +131,8 @@ enum FeaturePages {
             "sampleRead": FeatureView.sampleRead(group, project: slug), "lookupKey": "",
         ]
         model.merge(try await groupLifecycle(request, group: group, project: slug, platform: platform, context: context, extra: extra)) { $1 }
+        if context.allows(.dataWrite) { model["catalogForm"] = catalogForm(group, extra: extra) }
+        if request.query("done") == "catalog" { model["catalogNotice"] = "Catalog details saved." }
         if let key = request.query("key") {
             let trimmed = key.trimmingCharacters(in: .whitespaces)
             model["lookupKey"] = trimmed
