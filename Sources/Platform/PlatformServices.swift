@@ -1,6 +1,8 @@
 public import Logging
 public import Residency
 public import ServiceLifecycle
+import PostgresClient
+import Tenancy
 
 /// The ML lifecycle's services (DESIGN.md §6), built once per process by `falaj serve` and handed to the portal.
 /// Every call takes the request context and runs in the tenant's home cell under its row-level security.
@@ -50,4 +52,20 @@ struct PlatformContext: Sendable {
     let blobs: TenantBlobs
     /// Failures that are not the caller's (a blob left behind) log here.
     let logger: Logger
+    /// Project and feature definitions for online reads; every service that changes them invalidates it.
+    let definitions = FeatureDefinitionCache()
+
+    /// Runs `body` in `tenant`'s transaction, tells every process at commit that its feature definitions changed,
+    /// and drops this process's copy after the commit.
+    nonisolated(nonsending) func changingDefinitions<Result>(
+        of tenant: TenantID, _ body: nonisolated(nonsending) (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
+        let result = try await router.withTenantTransaction(tenant) { connection in
+            let result = try await body(connection)
+            try await FeatureDefinitionCache.notifyChange(tenant: tenant.rawValue, on: connection)
+            return result
+        }
+        definitions.invalidate(tenant: tenant.rawValue)
+        return result
+    }
 }

@@ -65,6 +65,14 @@ struct FeatureStoreFixture {
         ).results
     }
 
+    /// A member with the data scientist role (data.read and data.write).
+    func member(_ email: String) async throws -> RequestContext {
+        let invitation = try await environment.services.members.invite(owner, email: email, roleKey: "data_scientist", baseURL: "http://test")
+        _ = try await environment.services.members.accept(invitation.token, displayName: "Member", password: Self.password)
+        let login = try await environment.services.authenticator.login(email: email, password: Self.password, clientAddress: "127.0.0.1", userAgent: "test")
+        return try await environment.services.authenticator.session(login.token, requestID: "test", clientAddress: "127.0.0.1")!.context
+    }
+
     /// Rows in a table of the tenant's cell, as the superuser sees them.
     func count(_ table: String) async throws -> Int {
         try await environment.asSuperuser(region: "eu-west-1") { connection in

@@ -128,4 +128,41 @@ import TestSupport
             await services.triggerGracefulShutdown()
         }
     }
+
+    @Test func anotherProcessesSchemaAndAccessChangesReachThisProcessesDefinitionsThroughNotify() async throws {
+        try await FeatureStoreFixture.with { fixture in
+            let replica = PlatformServices(router: fixture.environment.router, blobs: fixture.blobs, logger: Logger(label: "replica"))
+            let services = ServiceGroup(services: replica.backgroundServices, gracefulShutdownSignals: [], logger: Logger(label: "replica"))
+            let running = Task { try await services.run() }
+            defer { running.cancel() }
+            try await Task.sleep(for: .milliseconds(300))  // the replica's listener is up
+            // The replica caches the project's definitions on its first read.
+            #expect(try await fixture.read(["c1"], ["customer_stats:*"], through: replica)[0].values.count == 4)
+            _ = try await fixture.platform.featureGroups.addVersion(
+                FeatureStoreFixture.features + [FeatureDefinition(name: "score", type: .float)], to: "customer_stats", project: "churn", context: fixture.owner
+            )
+            func eventually(_ condition: () async throws -> Bool) async throws -> Bool {
+                for _ in 0..<50 {
+                    if try await condition() { return true }
+                    try await Task.sleep(for: .milliseconds(100))
+                }
+                return false
+            }
+            #expect(try await eventually { try await fixture.read(["c1"], ["customer_stats:*"], through: replica)[0].values.count == 5 }, "the new version reaches the replica")
+            // Restricting the project elsewhere hides it from a member outside the list at once.
+            let member = try await fixture.member("outside@features.example")
+            #expect(try await replica.featureStore.readOnline(.init(project: "churn", entityRows: [["customer_id": .string("c1")]], features: ["customer_stats:age"]), context: member).results.count == 1)
+            _ = try await fixture.platform.projects.setAccess("churn", restricted: true, members: [], context: fixture.owner)
+            let hidden = try await eventually {
+                do {
+                    _ = try await replica.featureStore.readOnline(.init(project: "churn", entityRows: [["customer_id": .string("c1")]], features: ["customer_stats:age"]), context: member)
+                    return false
+                } catch PlatformError.notFound(_) {
+                    return true
+                }
+            }
+            #expect(hidden, "the replica still shows a restricted project to a member outside its list")
+            await services.triggerGracefulShutdown()
+        }
+    }
 }

@@ -5,7 +5,7 @@ import PostgresClient
 import ServiceLifecycle
 
 /// Listens on `falaj_features` in every cell and drops this process's cached online rows of the group a push changed
-/// (in whichever control-plane process it happened). One ``PostgresListener`` per cell (its own connection and thread,
+/// (in whichever control-plane process it happened), or a tenant's cached definitions (payload `def:<tenant id>`). One ``PostgresListener`` per cell (its own connection and thread,
 /// reconnecting by itself); each (re)start of a listener drops the whole cache, since notifications may have been
 /// missed while it was down. Ends on graceful shutdown.
 struct FeatureCacheInvalidationService: Service {
@@ -26,15 +26,13 @@ struct FeatureCacheInvalidationService: Service {
                 do {
                     let configuration = try context.router.cell(for: region).configuration
                     let listener = try await PostgresListener(configuration: configuration, channels: [FeatureStore.channel], logger: context.logger)
-                    cache.invalidateAll()
+                    invalidateAll()
                     await withTaskCancellationHandler {
-                        for await notification in listener {
-                            if let group = UUID(uuidString: notification.payload) { cache.invalidate(group: group) } else { cache.invalidateAll() }
-                        }
+                        for await notification in listener { apply(notification.payload) }
                     } onCancel: {
                         listener.stop()
                     }
-                    cache.invalidateAll()  // the listener ended: whatever it would have said is unknown
+                    invalidateAll()  // the listener ended: whatever it would have said is unknown
                 } catch {
                     context.logger.warning(
                         "feature cache listener could not start; retrying", metadata: ["region": "\(region)", "error": "\(String(reflecting: error))"]
@@ -43,5 +41,23 @@ struct FeatureCacheInvalidationService: Service {
                 }
             }
         }
+    }
+
+    /// Drops what a notification says changed; anything unrecognised drops everything.
+    private func apply(_ payload: String) {
+        if let group = UUID(uuidString: payload) {
+            cache.invalidate(group: group)
+        } else if payload.hasPrefix(FeatureDefinitionCache.notificationPrefix),
+            let tenant = UUID(uuidString: String(payload.dropFirst(FeatureDefinitionCache.notificationPrefix.count)))
+        {
+            context.definitions.invalidate(tenant: tenant)
+        } else {
+            invalidateAll()
+        }
+    }
+
+    private func invalidateAll() {
+        cache.invalidateAll()
+        context.definitions.invalidateAll()
     }
 }

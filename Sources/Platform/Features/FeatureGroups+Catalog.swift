@@ -35,7 +35,7 @@ extension FeatureGroups {
         -> FeatureGroup
     {
         try request.requirePlatform(.dataWrite)
-        return try await context.router.withTenantTransaction(request.tenantID) { connection in
+        return try await context.changingDefinitions(of: request.tenantID) { connection in
             let project = try await Projects.find(slug, for: request, on: connection)
             let group = try await Self.find(name, project: project.id, on: connection)
             guard !changes.fieldNames.isEmpty else { throw PlatformError.invalid(field: "changes", "Send at least one of description, owner, source, tags, ttl_seconds") }

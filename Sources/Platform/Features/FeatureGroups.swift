@@ -34,7 +34,7 @@ public struct FeatureGroups: Sendable {
     public func create(_ form: FeatureGroupForm, project slug: String, context request: RequestContext) async throws -> FeatureGroup {
         try request.requirePlatform(.dataWrite)
         do {
-            return try await context.router.withTenantTransaction(request.tenantID) { connection in
+            return try await context.changingDefinitions(of: request.tenantID) { connection in
                 let project = try await Projects.find(slug, for: request, on: connection)
                 try FeatureGroupValidation.validate(form)
                 guard let entity = try await connection.query("SELECT * FROM entities WHERE project_id = \(project.id) AND name = \(form.entity)").first
@@ -65,7 +65,7 @@ public struct FeatureGroups: Sendable {
         -> FeatureGroup
     {
         try request.requirePlatform(.dataWrite)
-        return try await context.router.withTenantTransaction(request.tenantID) { connection in
+        return try await context.changingDefinitions(of: request.tenantID) { connection in
             let project = try await Projects.find(slug, for: request, on: connection)
             let group = try await Self.find(name, project: project.id, on: connection)
             try FeatureGroupValidation.validateFeatures(features)

@@ -38,7 +38,7 @@ public struct FeatureServices: Sendable {
         -> FeatureService
     {
         try request.requirePlatform(.dataWrite)
-        return try await context.router.withTenantTransaction(request.tenantID) { connection in
+        return try await context.changingDefinitions(of: request.tenantID) { connection in
             let project = try await Projects.find(slug, for: request, on: connection)
             var errors: [String: String] = [:]
             if let problem = PlatformName.datasetNameProblem(name) {
@@ -87,7 +87,7 @@ public struct FeatureServices: Sendable {
     /// - Throws: ``PlatformError/notFound(_:)``.
     public func delete(_ name: String, project slug: String, context request: RequestContext) async throws {
         try request.requirePlatform(.dataWrite)
-        try await context.router.withTenantTransaction(request.tenantID) { connection in
+        try await context.changingDefinitions(of: request.tenantID) { connection in
             let service = try await Self.find(name, project: try await Projects.find(slug, for: request, on: connection).id, on: connection)
             try await connection.execute("DELETE FROM feature_services WHERE id = \(service.id)")
             try await audit("feature_service.deleted", service: service, details: [:], request: request, on: connection)

@@ -28,7 +28,7 @@ extension Projects {
     ///   naming `members` for an id that is not a member of the organisation.
     public func setAccess(_ slug: String, restricted: Bool, members: [UUID], context request: RequestContext) async throws -> ProjectAccess {
         try request.requirePlatform(.membersManage)
-        return try await context.router.withTenantTransaction(request.tenantID) { connection in
+        return try await context.changingDefinitions(of: request.tenantID) { connection in
             let project = try await Self.find(slug, for: request, on: connection)
             let unique = Array(Set(members))
             let known = try await connection.query("SELECT id FROM users WHERE id = ANY(\(unique)::uuid[])").map { try $0["id", as: UUID.self] }

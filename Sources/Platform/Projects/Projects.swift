@@ -25,7 +25,7 @@ public struct Projects: Sendable {
         }
         guard errors.isEmpty, let slug else { throw PlatformError.invalidFields(errors) }
         do {
-            return try await context.router.withTenantTransaction(request.tenantID) { connection in
+            return try await context.changingDefinitions(of: request.tenantID) { connection in
                 let row = try await connection.query(
                     """
                     INSERT INTO projects (tenant_id, id, slug, name, description, created_by)
