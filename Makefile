@@ -25,12 +25,14 @@ test-browser: deps
 	@bash scripts/run-browser-tests.sh $(ARGS)
 
 ## Release build + wrk against the Hummingbird comparison server, then job dispatch with simulated agents, then dataset
-## ingestion (a streamed 1,000,000-row CSV upload); see BENCHMARKS.md.
+## ingestion (a streamed 1,000,000-row CSV upload), then the feature store (online reads, a 1,000,000-row point-in-time
+## training set); see BENCHMARKS.md.
 bench: deps
 	@bash scripts/install-deps.sh bench
 	@bash bench/run
 	@bash bench/dispatch
 	@bash bench/ingest
+	@bash bench/features
 
 build: deps
 	swift build

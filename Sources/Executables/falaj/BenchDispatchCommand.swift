@@ -1,15 +1,6 @@
-import AgentProtocol
 import ArgumentParser
 import ComputeAgents
 import Foundation
-import HTTPClient
-import Logging
-import Portal
-import PostgresClient
-import Residency
-import ServiceLifecycle
-import Tenancy
-import WebServer
 
 /// `falaj bench dispatch`: the job-dispatch benchmark (BENCHMARKS.md). Starts the control plane in-process on an
 /// embedded Postgres under a scratch data directory, registers simulated agents over real HTTP, and measures
@@ -35,49 +26,19 @@ struct BenchDispatchCommand: AsyncParsableCommand {
     @Option(help: "Jobs pre-queued for each lean-agent run (enough that the queue never runs dry).") var wrkJobs = 60_000
 
     func run() async throws {
-        var logger = Logger(label: "falaj.bench")
-        logger.logLevel = .warning
-        try? FileManager.default.removeItem(atPath: dataDir)
-        var options = try DatabaseOptions.parse(["--data-dir", dataDir, "--log-level", "warning"])
-        options.logLevelOption = "warning"
-        let databases = try await ControlPlaneDatabases.open(options: options, logger: logger)
-        do {
-            let tenancy = try await databases.tenancyServices(dataDirectory: dataDir, environment: [:], logger: logger)
-            let router = tenancy.environment.router
-            let keys = TenantKeys(router: router, keyrings: router.regionIDs.map { RegionKeyring(region: $0, current: KeyEncryptionKey.generate()) })
-            var stores: [String: any BlobStore] = [:]
-            for region in router.regionIDs { stores[region] = FileBlobStore(root: URL(fileURLWithPath: dataDir + "/blobs/" + region)) }
+        try await BenchControlPlane.withFresh(dataDir: dataDir) { plane in
             var configuration = ComputeAgentsConfiguration()
             configuration.leaseSeconds = 3600  // the simulated agents never finish their jobs
             configuration.lostAfterSeconds = 3600
-            let agents = ComputeAgentsServices(router: router, blobs: TenantBlobs(keys: keys, stores: stores), configuration: configuration, logger: logger)
-            let portal = PortalEnvironment(
-                publicDirectory: try Bootstrap.locate("Public", option: nil), readiness: { [] }, metricsCollectors: [], regions: { [] },
-                tenancy: tenancy, keys: keys, computeAgents: agents, logger: logger
-            )
-            var http = HTTPServerConfiguration()
-            http.port = 0
-            let server = try HTTPServer(configuration: http, responder: try await PortalRouter.make(environment: portal, metrics: HTTPMetrics()), logger: logger)
-            let runner = DispatchBenchmark(
-                server: server, tenancy: tenancy, agents: agents, agentCount: agents_(), latencyJobs: latencyJobs, throughputJobs: throughputJobs, batch: batch,
-                wrkRun: FileManager.default.isExecutableFile(atPath: wrk) ? WrkLeaseRun(wrk: wrk, script: wrkScript, seconds: wrkSeconds) : nil,
-                wrkJobs: wrkJobs
-            )
-            let group = ServiceGroup(
-                configuration: .init(
-                    services: [
-                        ServiceGroupConfiguration.ServiceConfiguration(service: server),
-                        ServiceGroupConfiguration.ServiceConfiguration(service: runner, successTerminationBehavior: .gracefullyShutdownGroup),
-                    ] + agents.backgroundServices.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
-                    logger: logger
+            let agents = ComputeAgentsServices(router: plane.router, blobs: plane.blobs, configuration: configuration, logger: plane.logger)
+            try await plane.serve(try plane.portal(computeAgents: agents), background: agents.backgroundServices) { server in
+                DispatchBenchmark(
+                    server: server, tenancy: plane.tenancy, agents: agents, agentCount: agents_(), latencyJobs: latencyJobs, throughputJobs: throughputJobs,
+                    batch: batch, wrkRun: FileManager.default.isExecutableFile(atPath: wrk) ? WrkLeaseRun(wrk: wrk, script: wrkScript, seconds: wrkSeconds) : nil,
+                    wrkJobs: wrkJobs
                 )
-            )
-            try await group.run()
-        } catch {
-            await databases.close()
-            throw error
+            }
         }
-        await databases.close()
     }
 
     private func agents_() -> Int { max(1, agents) }

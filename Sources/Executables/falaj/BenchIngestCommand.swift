@@ -1,12 +1,6 @@
 import ArgumentParser
 import Foundation
-import Logging
 import Platform
-import Portal
-import Residency
-import ServiceLifecycle
-import Tenancy
-import WebServer
 
 /// `falaj bench ingest`: the dataset-ingestion benchmark (BENCHMARKS.md). Starts the control plane in-process on an
 /// embedded Postgres under a scratch data directory, with file blob stores, signs a tenant up and makes an API key with
@@ -27,43 +21,13 @@ struct BenchIngestCommand: AsyncParsableCommand {
     @Option(help: "Also write the upload's answer (the version's JSON: schema, counts, statistics, preview) to this file.") var answer: String?
 
     func run() async throws {
-        var logger = Logger(label: "falaj.bench")
-        logger.logLevel = .warning
-        try? FileManager.default.removeItem(atPath: dataDir)
-        var options = try DatabaseOptions.parse(["--data-dir", dataDir, "--log-level", "warning"])
-        options.logLevelOption = "warning"
-        let databases = try await ControlPlaneDatabases.open(options: options, logger: logger)
-        do {
-            let tenancy = try await databases.tenancyServices(dataDirectory: dataDir, environment: [:], logger: logger)
-            let router = tenancy.environment.router
-            let keys = TenantKeys(router: router, keyrings: router.regionIDs.map { RegionKeyring(region: $0, current: KeyEncryptionKey.generate()) })
-            var stores: [String: any BlobStore] = [:]
-            for region in router.regionIDs { stores[region] = FileBlobStore(root: URL(fileURLWithPath: dataDir + "/blobs/" + region)) }
-            let blobs = TenantBlobs(keys: keys, stores: stores)
-            let portal = PortalEnvironment(
-                publicDirectory: try Bootstrap.locate("Public", option: nil), readiness: { [] }, metricsCollectors: [], regions: { [] },
-                tenancy: tenancy, keys: keys, platform: PlatformServices(router: router, blobs: blobs, logger: logger), logger: logger
-            )
-            var http = HTTPServerConfiguration()
-            http.port = 0
-            let server = try HTTPServer(configuration: http, responder: try await PortalRouter.make(environment: portal, metrics: HTTPMetrics()), logger: logger)
-            let runner = IngestBenchmark(
-                server: server, tenancy: tenancy, rows: max(1, rows), timeout: .seconds(max(1, timeoutSeconds)), answerFile: answer
-            )
-            let group = ServiceGroup(
-                configuration: .init(
-                    services: [
-                        ServiceGroupConfiguration.ServiceConfiguration(service: server),
-                        ServiceGroupConfiguration.ServiceConfiguration(service: runner, successTerminationBehavior: .gracefullyShutdownGroup),
-                    ],
-                    logger: logger
+        try await BenchControlPlane.withFresh(dataDir: dataDir) { plane in
+            let platform = PlatformServices(router: plane.router, blobs: plane.blobs, logger: plane.logger)
+            try await plane.serve(try plane.portal(platform: platform)) { server in
+                IngestBenchmark(
+                    server: server, tenancy: plane.tenancy, rows: max(1, rows), timeout: .seconds(max(1, timeoutSeconds)), answerFile: answer
                 )
-            )
-            try await group.run()
-        } catch {
-            await databases.close()
-            throw error
+            }
         }
-        await databases.close()
     }
 }

@@ -28,19 +28,18 @@ struct WrkLeaseRun {
     /// - Throws: when wrk cannot start, fails, or prints no totals.
     func run(url: String, credentials: [String], maxJobs: Int) async throws -> Outcome {
         let busyBefore = MachineCPU.busyMilliseconds()
-        let (status, output) = try await Self.onOwnThread { [wrk, script, seconds] in
-            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("falaj-bench-\(UUID().uuidString)")
-            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-            defer { try? FileManager.default.removeItem(at: folder) }
-            let file = folder.appendingPathComponent("credentials")
-            try Data(credentials.joined(separator: "\n").utf8).write(to: file)
-            return try Self.execute(
-                wrk,
-                [
-                    "-t", String(credentials.count), "-c", String(credentials.count), "-d", "\(seconds)s", "--timeout", "10s", "-s", script, url, "--",
-                    file.path, String(maxJobs),
-                ]
-            )
+        let (status, output) = try await BenchProcess.onOwnThread { [wrk, script, seconds] in
+            try BenchProcess.withPrivateFolder { folder in
+                let file = folder.appendingPathComponent("credentials")
+                try Data(credentials.joined(separator: "\n").utf8).write(to: file)
+                return try BenchProcess.execute(
+                    wrk,
+                    [
+                        "-t", String(credentials.count), "-c", String(credentials.count), "-d", "\(seconds)s", "--timeout", "10s", "-s", script, url, "--",
+                        file.path, String(maxJobs),
+                    ]
+                )
+            }
         }
         let busy = MachineCPU.busyMilliseconds() - busyBefore
         guard status == 0, let line = output.split(separator: "\n").first(where: { $0.hasPrefix("leased ") }) else {
@@ -51,30 +50,5 @@ struct WrkLeaseRun {
         return Outcome(
             leased: numbers[0], responses: numbers[1], empty: numbers[2], errors: numbers[3], seconds: Double(seconds), busyMilliseconds: busy
         )
-    }
-
-    /// Runs `work` on a new thread and resumes with its result.
-    private static func onOwnThread<Value: Sendable>(_ work: @escaping @Sendable () throws -> Value) async throws -> Value {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread.detachNewThread { continuation.resume(with: Result { try work() }) }
-        }
-    }
-
-    /// Runs a program to completion, blocking the calling thread; its status and its standard output and error together.
-    private static func execute(_ program: String, _ arguments: [String]) throws -> (Int32, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: program)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        do {
-            try process.run()
-        } catch {
-            throw BootstrapError(message: "could not run \(program): \(error)")
-        }
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 }

@@ -60,15 +60,7 @@ struct DispatchBenchmark: Service {
 
     /// Signs the bench tenant up and registers the agents over HTTP with a join token.
     private func prepare() async throws -> Setting {
-        let signUp = try await tenancy.signUp.signUp(
-            SignUpForm(
-                organisation: "Bench", region: "me-central-1", email: "bench@bench.falaj.test", password: "bench-" + UUID().uuidString, displayName: "Bench",
-                plan: "enterprise"
-            )
-        )
-        guard let context = try await tenancy.authenticator.session(signUp.session, requestID: "bench", clientAddress: "127.0.0.1")?.context else {
-            throw BootstrapError(message: "the bench tenant has no session")
-        }
+        let context = try await BenchTenant.signUp(tenancy)
         let (token, _) = try await agents.joinTokens.create(
             JoinTokenRequest(region: "me-central-1", description: "bench", maxUses: agentCount, lifetimeSeconds: 3600),
             by: .platformOperator(id: UUID(), requestID: "bench", clientAddress: "127.0.0.1")
