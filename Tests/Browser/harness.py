@@ -206,6 +206,25 @@ class BrowserTestCase(unittest.TestCase):
 
     # MARK: navigation and forms
 
+    def screenshot(self, name, selector=None, height=1400):
+        """Saves a PNG of the page as <FALAJ_SCREENSHOTS>/<name>.png when that variable is set (for looking at pages),
+        scrolled to `selector` when given."""
+        folder = os.environ.get("FALAJ_SCREENSHOTS")
+        if folder:
+            os.makedirs(folder, exist_ok=True)
+            self.driver.set_window_size(1280, height)
+            if selector:
+                self.driver.execute_script("document.querySelector(arguments[0]).scrollIntoView()", selector)
+            self.driver.save_screenshot(os.path.join(folder, name + ".png"))
+
+    def csp_violations(self):
+        """The browser's Content-Security-Policy violation messages so far (none when the driver has no log)."""
+        try:
+            entries = self.driver.get_log("browser")
+        except Exception:  # some drivers do not expose the log; nothing to check then
+            return []
+        return [e["message"] for e in entries if "Content Security Policy" in e.get("message", "")]
+
     def url(self, path):
         return self.server.base_url + path
 

@@ -35,20 +35,6 @@ BAD_CSV = "customer_id,age\nc1,34\nc2,forty\nc3,29\n"
 
 
 class DatasetsFlowTest(BrowserTestCase):
-    def screenshot(self, name):
-        folder = os.environ.get("FALAJ_SCREENSHOTS")
-        if folder:
-            os.makedirs(folder, exist_ok=True)
-            self.driver.set_window_size(1280, 1400)
-            self.driver.save_screenshot(os.path.join(folder, name + ".png"))
-
-    def csp_violations(self):
-        try:
-            entries = self.driver.get_log("browser")
-        except Exception:
-            return []
-        return [e["message"] for e in entries if "Content Security Policy" in e.get("message", "")]
-
     def write_file(self, name, text):
         folder = tempfile.mkdtemp(prefix="falaj-upload-")
         path = os.path.join(folder, name)

@@ -16,7 +16,6 @@ FALAJ_SCREENSHOTS=<dir> saves a PNG of each page the test reaches (for looking a
 """
 
 import json
-import os
 import unittest
 import urllib.error
 import urllib.request
@@ -27,20 +26,6 @@ from harness import WAIT_SECONDS, BrowserTestCase
 
 
 class FeaturesFlowTest(BrowserTestCase):
-    def screenshot(self, name):
-        folder = os.environ.get("FALAJ_SCREENSHOTS")
-        if folder:
-            os.makedirs(folder, exist_ok=True)
-            self.driver.set_window_size(1280, 1400)
-            self.driver.save_screenshot(os.path.join(folder, name + ".png"))
-
-    def csp_violations(self):
-        try:
-            entries = self.driver.get_log("browser")
-        except Exception:
-            return []
-        return [e["message"] for e in entries if "Content Security Policy" in e.get("message", "")]
-
     def create_api_key(self):
         """Creates a key with data.read and data.write on /app/keys and returns its secret."""
         self.open("/app/keys")

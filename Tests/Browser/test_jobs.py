@@ -18,13 +18,6 @@ from harness import BrowserTestCase
 
 
 class JobsFlowTest(BrowserTestCase):
-    def csp_violations(self):
-        try:
-            entries = self.driver.get_log("browser")
-        except Exception:  # some drivers do not expose the log; nothing to check then
-            return []
-        return [e["message"] for e in entries if "Content Security Policy" in e.get("message", "")]
-
     def test_owner_submits_a_command_job_watches_it_and_cancels_it(self):
         self.sign_up(region="eu-west-1")
         self.open("/app/jobs")

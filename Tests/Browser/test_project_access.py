@@ -10,7 +10,6 @@ The contract these tests hold the pages to:
 FALAJ_SCREENSHOTS=<dir> saves a PNG of the access page.
 """
 
-import os
 import unittest
 
 from selenium.webdriver.common.by import By
@@ -21,13 +20,6 @@ MEMBER_PASSWORD = "Orchard-Lantern-Violet-58"
 
 
 class ProjectAccessFlowTest(BrowserTestCase):
-    def screenshot(self, name):
-        folder = os.environ.get("FALAJ_SCREENSHOTS")
-        if folder:
-            os.makedirs(folder, exist_ok=True)
-            self.driver.set_window_size(1280, 1100)
-            self.driver.save_screenshot(os.path.join(folder, name + ".png"))
-
     def create_project(self, name, slug):
         self.open("/app/projects")
         self.submit_form("form#project-form", {"name": name, "slug": slug, "description": ""}, "button#project-submit")
@@ -61,9 +53,9 @@ class ProjectAccessFlowTest(BrowserTestCase):
         self.find("a#access-link", "the project page's access link").click()
         self.wait_for_path("/app/projects/secret/access", "following the access link")
         self.save_access(True, set())
-        self.screenshot("project-access")
+        self.screenshot("project-access", height=1100)
         self.open("/app/projects/secret")
-        self.screenshot("project-restricted")
+        self.screenshot("project-restricted", height=1100)
         self.log_out()
 
         self.log_in(member, MEMBER_PASSWORD)

@@ -41,22 +41,6 @@ LABELS = "customer_id,event_time,churned\n" + "".join(
 
 
 class TrainingSetsFlowTest(BrowserTestCase):
-    def screenshot(self, name, selector=None):
-        folder = os.environ.get("FALAJ_SCREENSHOTS")
-        if folder:
-            os.makedirs(folder, exist_ok=True)
-            self.driver.set_window_size(1280, 1400)
-            if selector:
-                self.driver.execute_script("document.querySelector(arguments[0]).scrollIntoView()", selector)
-            self.driver.save_screenshot(os.path.join(folder, name + ".png"))
-
-    def csp_violations(self):
-        try:
-            entries = self.driver.get_log("browser")
-        except Exception:
-            return []
-        return [e["message"] for e in entries if "Content Security Policy" in e.get("message", "")]
-
     def upload_dataset(self, project_path, name, filename, text, columns=""):
         """Creates dataset `name` on the project page and uploads `text` with the progress bar; ends on version 1."""
         self.open(project_path)
