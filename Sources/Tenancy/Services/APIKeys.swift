@@ -143,10 +143,17 @@ public struct APIKeys: Sendable {
         guard bearer.utf8.count <= 100, parts.count == 3, parts[0] == "falaj", parts[1].utf8.count == 12 else { return nil }
         let prefix = String(parts[1])
         let secret = String(parts[2])
+        // The key's tenant, found through its route, in one directory round trip.
         let route = try await environment.router.directory.withConnection { connection in
-            try await connection.query("SELECT tenant_id FROM api_key_routes WHERE prefix = \(prefix)").first
+            try await connection.query(
+                """
+                SELECT t.id, t.slug, t.display_name, t.home_region, t.plan, t.status, t.created_at
+                FROM api_key_routes r JOIN tenants t ON t.id = r.tenant_id WHERE r.prefix = \(prefix)
+                """
+            ).first
         }
-        guard let route, let tenant = try await environment.directory.tenant(TenantID(try route["tenant_id", as: UUID.self])) else { return nil }
+        guard let route else { return nil }
+        let tenant = try TenantDirectory.summary(route)
         guard tenant.isActive else { throw TenancyError.tenantUnavailable("\(tenant.displayName) is suspended; its API keys do not work") }
         return try await environment.router.withTenantTransaction(tenant.id) { connection -> RequestContext? in
             guard let row = try await connection.query(
