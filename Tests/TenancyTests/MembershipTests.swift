@@ -116,14 +116,20 @@ import Testing
             let small = try await fixtures.tenant("Small Shop")
             await #expect(throws: TenancyError.self) { try await environment.services.roles.create(small.context, name: "Steward", permissions: ["data.read"]) }
             let big = try await fixtures.tenant("Big Corp", plan: "enterprise")
-            let role = try await environment.services.roles.create(big.context, name: "Data Steward", permissions: ["data.read", "data.write", "tenant.read"])
+            let role = try await environment.services.roles.create(big.context, name: "Data Steward", permissions: ["data.read", "data.write", "tenant.read", "keys.manage"])
             #expect(role.key == "custom-data-steward")
             await #expect(throws: TenancyError.self) { try await environment.services.roles.create(big.context, name: "Data Steward", permissions: ["data.read"]) }
             await #expect(throws: TenancyError.self) { try await environment.services.roles.create(big.context, name: "Bad", permissions: ["root.everything"]) }
             let steward = try await fixtures.member(of: big, role: role.key)
-            #expect(steward.context.permissions == [.dataRead, .dataWrite, .tenantRead])
+            #expect(steward.context.permissions == [.dataRead, .dataWrite, .tenantRead, .keysManage])
+            // An API key of a member with a custom role gets the role's permissions (intersected with the key's).
+            let key = try await environment.services.apiKeys.create(steward.context, name: "steward job", permissions: ["data.read", "data.write"], expiresInDays: 30)
+            let keyed = try #require(try await environment.services.apiKeys.authenticate(key.secret, requestID: "t", clientAddress: "x"))
+            #expect(keyed.permissions == [.dataRead, .dataWrite] && keyed.role.key == role.key && keyed.role.displayName == "Data Steward")
             await #expect(throws: TenancyError.self) { try await environment.services.roles.delete(big.context, key: role.key) }
             try await environment.services.members.changeRole(big.context, member: steward.member.id, to: "viewer")
+            let demoted = try #require(try await environment.services.apiKeys.authenticate(key.secret, requestID: "t", clientAddress: "x"))
+            #expect(demoted.permissions == [.dataRead], "a role change shrinks the key at once")
             try await environment.services.roles.delete(big.context, key: role.key)
         }
     }

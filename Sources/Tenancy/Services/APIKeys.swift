@@ -155,18 +155,15 @@ public struct APIKeys: Sendable {
         guard let route else { return nil }
         let tenant = try TenantDirectory.summary(route)
         guard tenant.isActive else { throw TenancyError.tenantUnavailable("\(tenant.displayName) is suspended; its API keys do not work") }
-        return try await environment.router.withTenantTransaction(tenant.id) { connection -> RequestContext? in
-            guard let row = try await connection.query(
-                """
-                SELECT k.id, k.user_id, k.secret_hash, k.permissions, m.role, (k.last_used_at IS NULL OR k.last_used_at < now() - interval '1 minute') AS is_stale
-                FROM api_keys k JOIN memberships m ON m.user_id = k.user_id
-                WHERE k.prefix = \(prefix) AND k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > now())
-                """
-            ).first else { return nil }
-            guard ConstantTime.equals(try row["secret_hash", as: [UInt8].self], tokenHash(secret)) else { return nil }
-            let id = try row["id", as: UUID.self]
-            if try row["is_stale", as: Bool.self] {
-                // Key use is recorded at most once a minute per key, together with last_used_at.
+        // The live key with its member's role in one autocommit statement (cell migration 0013).
+        let found = try await environment.router.cell(for: tenant.homeRegion).withConnection { connection in
+            try await connection.query("SELECT * FROM api_key_lookup(\(tenant.id.rawValue), \(prefix))").first
+        }
+        guard let row = found, ConstantTime.equals(try row["secret_hash", as: [UInt8].self], tokenHash(secret)) else { return nil }
+        let id = try row["key_id", as: UUID.self]
+        if try row["is_stale", as: Bool.self] {
+            // Key use is recorded at most once a minute per key, together with last_used_at.
+            try await environment.router.withTenantTransaction(tenant.id) { connection in
                 try await connection.execute("UPDATE api_keys SET last_used_at = now() WHERE id = \(id)")
                 try await AuditLog.record(
                     AuditEvent(actor: .apiKey(id), action: "api_key.used", target: "api_key:\(id.uuidString.lowercased())", sourceIP: clientAddress, requestID: requestID),
@@ -174,17 +171,20 @@ public struct APIKeys: Sendable {
                     on: connection
                 )
             }
-            let role = try await Roles.resolve(try row["role", as: String.self], on: connection)
-            let granted = Set(try row["permissions", as: [String].self].compactMap(Permission.init(rawValue:)))
-            return RequestContext(
-                tenant: tenant,
-                actor: .apiKey(id: id, user: try row["user_id", as: UUID.self]),
-                role: role,
-                permissions: granted.intersection(role.permissions),
-                requestID: requestID,
-                clientAddress: clientAddress
-            )
         }
+        let role = Roles.role(
+            try row["role", as: String.self], customName: try row["custom_role_name", as: String?.self],
+            customPermissions: try row["custom_role_permissions", as: [String]?.self]
+        )
+        let granted = Set(try row["permissions", as: [String].self].compactMap(Permission.init(rawValue:)))
+        return RequestContext(
+            tenant: tenant,
+            actor: .apiKey(id: id, user: try row["user_id", as: UUID.self]),
+            role: role,
+            permissions: granted.intersection(role.permissions),
+            requestID: requestID,
+            clientAddress: clientAddress
+        )
     }
 
     /// 12 lower-case letters and digits (about 62 bits), unique through the directory's primary key.

@@ -11,9 +11,16 @@ public struct Roles: Sendable {
     nonisolated(nonsending) static func resolve(_ key: String, on connection: PostgresConnection) async throws -> Role {
         if let builtIn = BuiltInRole(rawValue: key) { return Role(builtIn) }
         let rows = try await connection.query("SELECT display_name, permissions FROM custom_roles WHERE key = \(key)")
-        guard let row = rows.first else { return Role(key: key, displayName: key, permissions: [.tenantRead], isBuiltIn: false) }
-        let permissions = Set(try row["permissions", as: [String].self].compactMap(Permission.init(rawValue:)))
-        return Role(key: key, displayName: try row["display_name", as: String.self], permissions: permissions, isBuiltIn: false)
+        guard let row = rows.first else { return role(key, customName: nil, customPermissions: nil) }
+        return role(key, customName: try row["display_name", as: String.self], customPermissions: try row["permissions", as: [String].self])
+    }
+
+    /// The role for `key`: a built-in one, else the custom role with that name and permissions, else (a custom role
+    /// deleted under a member) one that grants nothing beyond seeing the dashboard.
+    static func role(_ key: String, customName: String?, customPermissions: [String]?) -> Role {
+        if let builtIn = BuiltInRole(rawValue: key) { return Role(builtIn) }
+        guard let customName, let customPermissions else { return Role(key: key, displayName: key, permissions: [.tenantRead], isBuiltIn: false) }
+        return Role(key: key, displayName: customName, permissions: Set(customPermissions.compactMap(Permission.init(rawValue:))), isBuiltIn: false)
     }
 
     /// Every role a member of the tenant can hold: built-in first, then custom ones by name.
