@@ -22,10 +22,11 @@ extension LiveServerTests {
                 let client = try await server.connect()
                 defer { client.close() }
                 await client.sendIgnoringErrors(bad.bytes)
-                let response = try await client.readResponse(timeout: .seconds(3))
+                // Generous bounds: 62 cases run in parallel with the other suites (a fresh-clone run timed out at 3 s).
+                let response = try await client.readResponse(timeout: .seconds(15))
                 #expect(response.statusCode == bad.status)
                 #expect(response.isConnectionClose)
-                #expect(await client.isClosedByPeer(within: .seconds(2)))
+                #expect(await client.isClosedByPeer(within: .seconds(10)))
             }
         }
 
