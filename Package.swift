@@ -188,7 +188,10 @@ let package = Package(
         // MARK: Tests
         .target(
             name: "TestSupport",
-            dependencies: ["PostgresClient", "WebServer", "Residency", "Tenancy", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "PostgresClient", "WebServer", "Residency", "Tenancy", .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             path: "Tests/TestSupport",
             swiftSettings: swiftSettings
         ),

@@ -1,5 +1,6 @@
 public import Foundation
 import Logging
+import ServiceLifecycle
 public import PostgresClient
 public import Residency
 public import Tenancy
@@ -97,6 +98,30 @@ public final class TenancyTestEnvironment: Sendable {
             await environment.close()
             throw error
         }
+    }
+
+    /// The tenancy services of another control-plane process over the same databases: its own caches, the same pools.
+    public func anotherProcess() -> TenancyServices {
+        let mine = services.environment
+        return TenancyServices(environment: TenancyEnvironment(router: router, secrets: mine.secrets, passwords: mine.passwords, logger: mine.logger))
+    }
+
+    /// Runs `body` while each of `processes` runs its background services (the API-key cache listeners), once every
+    /// cache is trusted (all listeners connected); stops them afterwards, also when `body` throws.
+    public func withListeners<Result>(_ processes: [TenancyServices], _ body: () async throws -> Result) async throws -> Result {
+        let tasks = processes.flatMap { process in
+            process.backgroundServices.map { service in Task { try await service.run() } }
+        }
+        defer { for task in tasks { task.cancel() } }
+        let deadline = ContinuousClock.now + .seconds(20)
+        while !processes.allSatisfy(\.environment.apiKeyCache.isTrusted) {
+            guard ContinuousClock.now < deadline else { throw TestDatabaseError("the API-key cache listeners did not connect in 20 s") }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        let result = try await body()
+        for task in tasks { task.cancel() }
+        for task in tasks { _ = await task.result }
+        return result
     }
 
     /// Closes the pools and drops the databases.

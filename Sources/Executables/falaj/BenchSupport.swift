@@ -57,7 +57,7 @@ struct BenchControlPlane {
     }
 
     /// Serves `portal` over HTTP on a free port of 127.0.0.1 next to the service `runner` makes (given the server, for
-    /// its port) and `background`; returns once `runner` has finished and the group has shut down gracefully.
+    /// its port), the tenancy services' listeners (as `falaj serve` runs them) and `background`; returns once `runner` has finished and the group has shut down gracefully.
     func serve(_ portal: PortalEnvironment, background: [any Service] = [], runner: (HTTPServer) -> any Service) async throws {
         var http = HTTPServerConfiguration()
         http.port = 0
@@ -67,7 +67,7 @@ struct BenchControlPlane {
                 services: [
                     ServiceGroupConfiguration.ServiceConfiguration(service: server),
                     ServiceGroupConfiguration.ServiceConfiguration(service: runner(server), successTerminationBehavior: .gracefullyShutdownGroup),
-                ] + background.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
+                ] + (tenancy.backgroundServices + background).map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
                 logger: logger
             )
         )

@@ -133,8 +133,8 @@ struct ServeCommand: AsyncParsableCommand {
                 DataSubjectRequestRunner(environment: tenancy.environment, shredder: tenantKeys),
                 RetentionService(router: tenancy.environment.router, logger: logger),
             ]
-            var services: [any Service] = [server, StartupAnnouncement(lines: lines)] + privacyServices + computeAgents.backgroundServices
-                + platform.backgroundServices
+            var services: [any Service] = [server, StartupAnnouncement(lines: lines)] + privacyServices + tenancy.backgroundServices
+                + computeAgents.backgroundServices + platform.backgroundServices
             if localAgent {
                 services.append(try await localAgentRuntime(computeAgents: computeAgents, http: http, port: server.port, logger: logger))
                 lines.insert("Local agent: a CPU node in \(localAgentRegion) (state in \(dataDirectory)/agent); more nodes join from /operator/join-tokens.", at: 1)

@@ -45,9 +45,12 @@ struct ListenerLoop: Sendable {
                 try waitAndDeliver(open)
             } catch {
                 logger.warning("postgres listener lost its connection; reconnecting", metadata: ["error": "\(String(reflecting: error))"])
+                control.isConnected.store(false, ordering: .releasing)
+                control.gaps.add(1, ordering: .acquiringAndReleasing)
                 current = nil
             }
         }
+        control.isConnected.store(false, ordering: .releasing)
         current = nil
         continuation.finish()
     }
@@ -73,6 +76,7 @@ struct ListenerLoop: Sendable {
         }
         for notification in try connection.readNotifications() {
             if case .dropped = continuation.yield(notification) {
+                control.gaps.add(1, ordering: .acquiringAndReleasing)
                 logger.warning("postgres listener buffer full; dropped the oldest notification", metadata: ["channel": "\(notification.channel)"])
             }
         }
@@ -83,6 +87,7 @@ struct ListenerLoop: Sendable {
         for channel in channels {
             _ = try connection.execute("LISTEN \(identifier: channel)")
         }
+        control.isConnected.store(true, ordering: .releasing)
         return connection
     }
 

@@ -75,6 +75,15 @@ public final class PostgresListener: AsyncSequence, Sendable {
     /// How many times the connection was re-established since the listener started.
     public var reconnectCount: Int { control.reconnects.load(ordering: .relaxed) }
 
+    /// Whether the connection is up and listening now. A cache that trusts notifications to stay correct must not
+    /// trust them while this is false.
+    public var isConnected: Bool { control.isConnected.load(ordering: .acquiring) }
+
+    /// How many times notifications may have been lost since the listener started: each lost connection and each
+    /// notification dropped from a full buffer adds one. A consumer that caches data compares it with the value it saw
+    /// when it filled the cache, and drops everything when it moved.
+    public var gapCount: Int { control.gaps.load(ordering: .acquiring) }
+
     /// Stops listening: closes the connection, ends the thread and finishes the sequence. Does not block. Safe to call twice.
     public func stop() {
         control.stop()
@@ -86,6 +95,8 @@ final class ListenerControl: Sendable {
     let wakeDescriptor: Int32
     let isStopped = Atomic<Bool>(false)
     let reconnects = Atomic<Int>(0)
+    let isConnected = Atomic<Bool>(false)
+    let gaps = Atomic<Int>(0)
 
     init() throws {
         wakeDescriptor = falaj_eventfd()

@@ -39,6 +39,7 @@ extension DataSubjectRequestRunner {
                 try await connection.execute("DELETE FROM login_routes WHERE tenant_id = \(tenant.rawValue)")
                 try await connection.execute("DELETE FROM api_key_routes WHERE tenant_id = \(tenant.rawValue)")
             }
+            environment.apiKeyCache.invalidate(tenant: tenant.rawValue)
             step = try await record("tombstoned", request, tenant)
         }
         if step == "tombstoned" {

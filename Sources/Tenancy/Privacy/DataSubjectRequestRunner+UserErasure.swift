@@ -32,6 +32,7 @@ extension DataSubjectRequestRunner {
                 }
                 try await connection.execute("DELETE FROM api_key_routes WHERE prefix = ANY(\(found.1)) AND tenant_id = \(tenant.rawValue)")
             }
+            environment.apiKeyCache.invalidate(tenant: tenant.rawValue)
             try await router.withTenantTransaction(tenant) { connection in try await Self.complete("routes_removed", of: request, on: connection) }
         }
         try checkpoint(request, "scrub")

@@ -132,17 +132,40 @@ public struct APIKeys: Sendable {
             ) == 1 else { throw TenancyError.notFound("No API key with that id") }
             try await context.audit("api_key.revoked", target: "api_key:\(id.uuidString.lowercased())", on: connection)
         }
+        environment.apiKeyCache.invalidate(tenant: context.tenantID.rawValue)  // other processes hear it from the trigger
     }
 
     /// Authenticates a bearer token. The key's permissions are intersected with its creator's current role, so a
-    /// demotion shrinks every key at once.
+    /// demotion shrinks every key at once. A warm key comes from ``APIKeyCache`` without a database round trip.
     /// - Returns: `nil` for anything that is not a live key (malformed, unknown, wrong secret, revoked, expired).
     /// - Throws: ``TenancyError/tenantUnavailable(_:)`` when the key's tenant is suspended.
     public func authenticate(_ bearer: String, requestID: String, clientAddress: String) async throws -> RequestContext? {
         let parts = bearer.split(separator: "_", maxSplits: 2, omittingEmptySubsequences: false)
         guard bearer.utf8.count <= 100, parts.count == 3, parts[0] == "falaj", parts[1].utf8.count == 12 else { return nil }
         let prefix = String(parts[1])
-        let secret = String(parts[2])
+        let secretHash = tokenHash(String(parts[2]))
+        let cache = environment.apiKeyCache
+        let key: APIKeyCache.Entry
+        if let cached = cache.lookup(prefix: prefix) {
+            key = cached
+        } else {
+            guard let loaded = try await load(prefix: prefix, secretHash: secretHash, clientAddress: clientAddress, requestID: requestID) else {
+                return nil
+            }
+            key = loaded
+        }
+        guard ConstantTime.equals(key.secretHash, secretHash) else { return nil }
+        return RequestContext(
+            tenant: key.tenant, actor: .apiKey(id: key.keyID, user: key.userID), role: key.role, permissions: key.permissions,
+            requestID: requestID, clientAddress: clientAddress
+        )
+    }
+
+    /// Reads the live key with this prefix from the databases (and caches it); when the secret matches, records its
+    /// use at most once a minute.
+    private func load(prefix: String, secretHash: [UInt8], clientAddress: String, requestID: String) async throws -> APIKeyCache.Entry? {
+        // The ticket is taken first, so a change committed while the key is read leaves nothing stale in the cache.
+        let ticket = environment.apiKeyCache.ticket()
         // The key's tenant, found through its route, in one directory round trip.
         let route = try await environment.router.directory.withConnection { connection in
             try await connection.query(
@@ -155,11 +178,13 @@ public struct APIKeys: Sendable {
         guard let route else { return nil }
         let tenant = try TenantDirectory.summary(route)
         guard tenant.isActive else { throw TenancyError.tenantUnavailable("\(tenant.displayName) is suspended; its API keys do not work") }
-        // The live key with its member's role in one autocommit statement (cell migration 0013).
+        // The live key with its member's role in one autocommit statement (cell migrations 0013 and 0014).
         let found = try await environment.router.cell(for: tenant.homeRegion).withConnection { connection in
             try await connection.query("SELECT * FROM api_key_lookup(\(tenant.id.rawValue), \(prefix))").first
         }
-        guard let row = found, ConstantTime.equals(try row["secret_hash", as: [UInt8].self], tokenHash(secret)) else { return nil }
+        guard let row = found else { return nil }
+        let storedHash = try row["secret_hash", as: [UInt8].self]
+        guard ConstantTime.equals(storedHash, secretHash) else { return nil }
         let id = try row["key_id", as: UUID.self]
         if try row["is_stale", as: Bool.self] {
             // Key use is recorded at most once a minute per key, together with last_used_at.
@@ -177,14 +202,12 @@ public struct APIKeys: Sendable {
             customPermissions: try row["custom_role_permissions", as: [String]?.self]
         )
         let granted = Set(try row["permissions", as: [String].self].compactMap(Permission.init(rawValue:)))
-        return RequestContext(
-            tenant: tenant,
-            actor: .apiKey(id: id, user: try row["user_id", as: UUID.self]),
-            role: role,
-            permissions: granted.intersection(role.permissions),
-            requestID: requestID,
-            clientAddress: clientAddress
+        let entry = APIKeyCache.Entry(
+            loadedAt: .now, tenant: tenant, keyID: id, userID: try row["user_id", as: UUID.self], secretHash: storedHash, role: role, permissions: granted.intersection(role.permissions),
+            expiresAt: try row["expires_at", as: Date?.self]
         )
+        environment.apiKeyCache.store(prefix: prefix, entry, ticket: ticket)
+        return entry
     }
 
     /// 12 lower-case letters and digits (about 62 bits), unique through the directory's primary key.

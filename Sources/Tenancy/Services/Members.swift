@@ -88,6 +88,7 @@ public struct Members: Sendable {
             try await Sessions.deleteAll(user: member, on: connection)
             try await context.audit("member.role_changed", target: "user:\(member.uuidString.lowercased())", details: ["from": current, "to": role.key], on: connection)
         }
+        environment.apiKeyCache.invalidate(tenant: context.tenantID.rawValue)  // the member's keys shrink or grow now
     }
 
     /// Removes a member: their account in this tenant, sessions and API keys go; the last owner cannot be removed.
@@ -104,6 +105,7 @@ public struct Members: Sendable {
             try await context.audit("member.removed", target: "user:\(member.uuidString.lowercased())", details: ["role": current], on: connection)
             return email
         }
+        environment.apiKeyCache.invalidate(tenant: context.tenantID.rawValue)  // the member's keys are gone
         try await environment.directory.removeLoginRoute(emailKey: environment.secrets.emailKey(email), tenant: context.tenantID)
     }
 

@@ -117,12 +117,14 @@ public struct Operators: Sendable {
     /// Suspends a tenant: every session and API key of it stops working on the next request.
     public func suspend(_ session: OperatorSession, tenant: TenantID) async throws {
         guard try await environment.directory.setStatus(tenant, to: "suspended") else { throw TenancyError.notFound("No such tenant") }
+        environment.apiKeyCache.invalidate(tenant: tenant.rawValue)
         try await audit(session, "tenant.suspended", tenant: tenant)
     }
 
     /// Reactivates a suspended tenant.
     public func reactivate(_ session: OperatorSession, tenant: TenantID) async throws {
         guard try await environment.directory.setStatus(tenant, to: "active") else { throw TenancyError.notFound("No such tenant") }
+        environment.apiKeyCache.invalidate(tenant: tenant.rawValue)
         try await audit(session, "tenant.reactivated", tenant: tenant)
     }
 

@@ -1,6 +1,7 @@
 import FalajCrypto
 public import Logging
 public import Residency
+public import ServiceLifecycle
 
 /// What every tenancy service shares: the cell router, the derived secrets and the password policy.
 public struct TenancyEnvironment: Sendable {
@@ -12,6 +13,8 @@ public struct TenancyEnvironment: Sendable {
     public let passwords: PasswordPolicy
     /// Where service warnings go.
     public let logger: Logger
+    /// This process's authenticated API keys; trusted only while ``TenancyServices/backgroundServices`` listen.
+    public let apiKeyCache = APIKeyCache()
 
     /// Creates the environment.
     public init(router: CellRouter, secrets: TenancySecrets, passwords: PasswordPolicy, logger: Logger) {
@@ -56,6 +59,10 @@ public struct TenancyServices: Sendable {
 
     /// Wraps an environment.
     public init(environment: TenancyEnvironment) { self.environment = environment }
+
+    /// The background services `falaj serve` runs: the listeners that keep the API-key cache correct across
+    /// control-plane processes (LISTEN on the directory and every cell). Without them the cache is never used.
+    public var backgroundServices: [any Service] { [APIKeyCacheListeners(environment: environment)] }
 }
 
 /// Hashes a high-entropy secret (session, API key, invitation token) for storage. Argon2 is for passwords; these
