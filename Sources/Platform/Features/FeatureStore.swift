@@ -54,6 +54,13 @@ public struct FeatureStore: Sendable {
         public var eventTime: Date?
         /// Present, missing or expired.
         public var status: Status
+
+        /// A value as a read answers it.
+        public init(value: TabularValue, eventTime: Date?, status: Status) {
+            self.value = value
+            self.eventTime = eventTime
+            self.status = status
+        }
     }
 
     /// The answer for one entity row, in the order asked.
@@ -62,6 +69,12 @@ public struct FeatureStore: Sendable {
         public var values: [String: OnlineValue]
         /// False when no requested group had a row for this entity.
         public var isFound: Bool
+
+        /// One entity row's answer.
+        public init(values: [String: OnlineValue], isFound: Bool) {
+            self.values = values
+            self.isFound = isFound
+        }
     }
 
     /// Reads the latest values of `request.features` for each entity row, answering missing entities explicitly.

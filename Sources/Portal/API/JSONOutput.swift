@@ -1,0 +1,144 @@
+import Foundation
+
+/// A JSON text written straight into bytes, for answers on a hot path (online reads) where Foundation's
+/// `JSONEncoder` costs more than the rest of the request.
+///
+/// It writes exactly what ``APIResponse/json(_:status:isConvertingKeysToSnakeCase:)`` would for the same values, so
+/// clients cannot tell the two apart: numbers as Swift prints them without a trailing `.0` (`1`, `0.1`, `1e-07`),
+/// strings with `"`, `\`, the usual short escapes and other control characters as `\u00XX` (slashes and non-ASCII
+/// as they are), dates as whole-second RFC 3339 UTC (`2026-01-01T00:00:00Z`, rounded down; proleptic Gregorian,
+/// where Foundation writes dates before 1582 in the Julian calendar). Keys come out in the
+/// order the caller writes them: write them sorted, as the API's encoder sorts them. Commas are placed for the
+/// caller.
+struct JSONOutput {
+    /// The text so far.
+    private(set) var bytes: [UInt8] = []
+    private var needsComma = false
+
+    /// An empty text with room for `capacity` bytes.
+    init(capacity: Int = 256) {
+        bytes.reserveCapacity(capacity)
+    }
+
+    /// `{`; then alternate ``key(_:)`` and a value, and close with ``endObject()``.
+    mutating func beginObject() {
+        separate()
+        bytes.append(UInt8(ascii: "{"))
+        needsComma = false
+    }
+
+    /// `}`.
+    mutating func endObject() {
+        bytes.append(UInt8(ascii: "}"))
+        needsComma = true
+    }
+
+    /// `[`; then values, and close with ``endArray()``.
+    mutating func beginArray() {
+        separate()
+        bytes.append(UInt8(ascii: "["))
+        needsComma = false
+    }
+
+    /// `]`.
+    mutating func endArray() {
+        bytes.append(UInt8(ascii: "]"))
+        needsComma = true
+    }
+
+    /// An object key and its colon; the value follows.
+    mutating func key(_ name: String) {
+        string(name)
+        bytes.append(UInt8(ascii: ":"))
+        needsComma = false
+    }
+
+    /// A string value, escaped.
+    mutating func string(_ text: String) {
+        separate()
+        bytes.append(UInt8(ascii: "\""))
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): append("\\\"")
+            case UInt8(ascii: "\\"): append("\\\\")
+            case 0x0A: append("\\n")
+            case 0x0D: append("\\r")
+            case 0x09: append("\\t")
+            case 0x08: append("\\b")
+            case 0x0C: append("\\f")
+            case 0..<0x20:
+                append("\\u00")
+                bytes.append(Self.hexDigits[Int(byte >> 4)])
+                bytes.append(Self.hexDigits[Int(byte & 0x0F)])
+            default: bytes.append(byte)
+            }
+        }
+        bytes.append(UInt8(ascii: "\""))
+        needsComma = true
+    }
+
+    /// A number; `null` for NaN and infinities (which JSON cannot hold).
+    mutating func number(_ value: Double) {
+        guard value.isFinite else { return null() }
+        var text = value.description
+        if text.hasSuffix(".0") { text.removeLast(2) }
+        raw(text)
+    }
+
+    /// An integer.
+    mutating func number(_ value: Int64) {
+        raw(String(value))
+    }
+
+    /// `true` or `false`.
+    mutating func bool(_ value: Bool) {
+        raw(value ? "true" : "false")
+    }
+
+    /// `null`.
+    mutating func null() {
+        raw("null")
+    }
+
+    /// A date as whole-second RFC 3339 UTC, or `null`.
+    mutating func date(_ date: Date?) {
+        guard let date else { return null() }
+        let seconds = Int64(date.timeIntervalSince1970.rounded(.down))
+        string(Self.rfc3339(seconds: seconds))
+    }
+
+    /// `2026-01-31T12:30:00Z` for seconds since 1970 (proleptic Gregorian calendar, UTC).
+    static func rfc3339(seconds: Int64) -> String {
+        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+        let secondOfDay = seconds - days * 86_400
+        // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+        let shifted = days + 719_468
+        let era = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097
+        let dayOfEra = shifted - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1_460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let monthIndex = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
+        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
+        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        func two(_ value: Int64) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        let yearText = year >= 0 && year < 10_000 ? String(repeating: "0", count: 4 - String(year).count) + String(year) : String(year)
+        return "\(yearText)-\(two(month))-\(two(day))T\(two(secondOfDay / 3_600)):\(two(secondOfDay / 60 % 60)):\(two(secondOfDay % 60))Z"
+    }
+
+    private mutating func raw(_ text: String) {
+        separate()
+        append(text)
+        needsComma = true
+    }
+
+    private mutating func append(_ text: String) {
+        bytes.append(contentsOf: text.utf8)
+    }
+
+    private mutating func separate() {
+        if needsComma { bytes.append(UInt8(ascii: ",")) }
+    }
+
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+}
