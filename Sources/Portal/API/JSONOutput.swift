@@ -1,4 +1,5 @@
 import Foundation
+import Tabular
 
 /// A JSON text written straight into bytes, for answers on a hot path (online reads) where Foundation's
 /// `JSONEncoder` costs more than the rest of the request.
@@ -103,27 +104,10 @@ struct JSONOutput {
     /// A date as whole-second RFC 3339 UTC, or `null`.
     mutating func date(_ date: Date?) {
         guard let date else { return null() }
-        let seconds = Int64(date.timeIntervalSince1970.rounded(.down))
-        string(Self.rfc3339(seconds: seconds))
-    }
-
-    /// `2026-01-31T12:30:00Z` for seconds since 1970 (proleptic Gregorian calendar, UTC).
-    static func rfc3339(seconds: Int64) -> String {
-        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
-        let secondOfDay = seconds - days * 86_400
-        // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-        let shifted = days + 719_468
-        let era = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097
-        let dayOfEra = shifted - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1_460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let monthIndex = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
-        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
-        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
-        func two(_ value: Int64) -> String { value < 10 ? "0\(value)" : "\(value)" }
-        let yearText = year >= 0 && year < 10_000 ? String(repeating: "0", count: 4 - String(year).count) + String(year) : String(year)
-        return "\(yearText)-\(two(month))-\(two(day))T\(two(secondOfDay / 3_600)):\(two(secondOfDay / 60 % 60)):\(two(secondOfDay % 60))Z"
+        let seconds = date.timeIntervalSince1970.rounded(.down)
+        // Years 0000–9999 by calendar arithmetic; anything beyond (never a real event time) as Foundation writes it.
+        guard (-62_167_219_200...253_402_300_799).contains(seconds) else { return string(date.ISO8601Format()) }
+        string(TimestampText.format(microseconds: Int64(seconds) * 1_000_000))
     }
 
     private mutating func raw(_ text: String) {
