@@ -21,6 +21,16 @@ struct APIRequestError: HTTPResponseError, Sendable {
 enum APIBody {
     /// The largest JSON body accepted (64 KiB): API requests are small; uploads will have their own routes.
     static let maximumSize = 65_536
+
+    /// Decodes `bytes` as `T`.
+    /// - Throws: ``APIRequestError`` 400 naming the field for bad JSON, wrong types and missing fields.
+    static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8], decoder: JSONDecoder = JSONDecoder()) throws -> T {
+        do {
+            return try decoder.decode(T.self, from: Data(bytes))
+        } catch let error as DecodingError {
+            throw APIRequestError.describing(error)
+        }
+    }
 }
 
 extension Request {
@@ -28,18 +38,19 @@ extension Request {
     /// - Throws: ``APIRequestError`` 415 for another content type, 400 naming the field for bad JSON, wrong types
     ///   and missing fields; ``HTTPError`` 413 when the body exceeds ``APIBody/maximumSize``.
     func decodeJSON<T: Decodable>(_ type: T.Type = T.self, decoder: JSONDecoder = JSONDecoder(), maximumSize: Int = APIBody.maximumSize) async throws -> T {
+        try APIBody.decode(T.self, from: try await jsonBody(maximumSize: maximumSize), decoder: decoder)
+    }
+
+    /// The body's bytes after checking `Content-Type: application/json` and the size limit.
+    /// - Throws: ``APIRequestError`` 415 for another content type; ``HTTPError`` 413 when the body exceeds `maximumSize`.
+    func jsonBody(maximumSize: Int = APIBody.maximumSize) async throws -> [UInt8] {
         let contentType = (headerFields[.contentType] ?? "").split(separator: ";").first.map {
             $0.trimmingCharacters(in: .whitespaces).lowercased()
         }
         guard contentType == "application/json" else {
             throw APIRequestError(status: .unsupportedMediaType, publicMessage: "Send the body as JSON with 'Content-Type: application/json'")
         }
-        let bytes = try await body.collect(upTo: maximumSize)
-        do {
-            return try decoder.decode(T.self, from: Data(bytes))
-        } catch let error as DecodingError {
-            throw APIRequestError.describing(error)
-        }
+        return try await body.collect(upTo: maximumSize)
     }
 
     /// The UUID in path parameter `name`. Anything that is not a UUID is answered exactly like an unknown id.
