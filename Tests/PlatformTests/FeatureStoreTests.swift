@@ -1,6 +1,8 @@
 import Foundation
 import Logging
 @testable import Platform
+import PostgresClient
+import Residency
 import ServiceLifecycle
 import Tabular
 import Tenancy
@@ -125,6 +127,35 @@ import TestSupport
                 try await Task.sleep(for: .milliseconds(100))
             }
             #expect(seen == .int(41), "the replica still answers from its cache after another process's push")
+            await services.triggerGracefulShutdown()
+        }
+    }
+
+    @Test func aListenerThatReconnectsDropsTheCacheBecauseNotificationsMayHaveBeenMissed() async throws {
+        try await FeatureStoreFixture.with { fixture in
+            let group = try await fixture.groupID()
+            let replica = PlatformServices(router: fixture.environment.router, blobs: fixture.blobs, logger: Logger(label: "replica"))
+            let services = ServiceGroup(services: replica.backgroundServices, gracefulShutdownSignals: [], logger: Logger(label: "replica"))
+            let running = Task { try await services.run() }
+            defer { running.cancel() }
+            _ = try await fixture.platform.featureStore.push([FeatureStoreFixture.row("c1", "2026-03-01T00:00:00Z", ["age": .number("40")])], to: group, idempotencyKey: nil, context: fixture.owner)
+            try await Task.sleep(for: .milliseconds(300))  // the replica's listeners are up
+            _ = try await fixture.read(["c1"], ["customer_stats:age"], through: replica)
+            #expect(replica.featureStore.cache.count == 1)
+            // The listeners' connections die; after they reconnect, what the replica cached before is gone.
+            for region in TenancyTestEnvironment.regions.map(\.id) {
+                try await fixture.environment.asSuperuser(region: region) { connection in
+                    try await connection.execute(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN%falaj_features%'"
+                    )
+                }
+            }
+            var count = 1
+            for _ in 0..<100 where count > 0 {
+                try await Task.sleep(for: .milliseconds(50))
+                count = replica.featureStore.cache.count
+            }
+            #expect(count == 0, "the replica kept entries filled before its listener's gap")
             await services.triggerGracefulShutdown()
         }
     }

@@ -36,6 +36,7 @@ struct ListenerLoop: Sendable {
                     current = try connectAndListen()
                     control.reconnects.add(1, ordering: .relaxed)
                     logger.info("postgres listener reconnected", metadata: ["channels": "\(channels)"])
+                    continuation.yield(PostgresListener.gapMarker)
                 } catch {
                     logger.debug("postgres listener reconnect failed", metadata: ["error": "\(String(reflecting: error))"])
                 }

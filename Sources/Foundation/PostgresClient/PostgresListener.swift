@@ -9,7 +9,9 @@ import Synchronization
 /// It owns one dedicated connection and one dedicated thread (never the cooperative pool): the thread waits in
 /// `poll()` on the connection's socket and a wake-up `eventfd`. When the connection breaks (backend killed, server
 /// restarted) the thread reconnects every `reconnectDelay` and issues `LISTEN` again; notifications sent while it was
-/// disconnected are lost (Postgres does not queue them), which ``reconnectCount`` lets a consumer notice.
+/// disconnected are lost (Postgres does not queue them). After each reconnect it delivers ``gapMarker`` (an empty
+/// channel and payload), so a consumer that keeps a cache correct by notifications can drop it; ``isConnected`` and
+/// ``gapCount`` let a consumer check, without waiting for the marker, that nothing can have been missed.
 ///
 /// ```swift
 /// let listener = try await PostgresListener(configuration: config, channels: ["jobs"])
@@ -71,6 +73,9 @@ public final class PostgresListener: AsyncSequence, Sendable {
     public func makeAsyncIterator() -> AsyncStream<PostgresNotification>.Iterator {
         stream.makeAsyncIterator()
     }
+
+    /// Delivered after each reconnect: notifications sent while the connection was down are lost.
+    public static let gapMarker = PostgresNotification(channel: "", payload: "", backendPID: 0)
 
     /// How many times the connection was re-established since the listener started.
     public var reconnectCount: Int { control.reconnects.load(ordering: .relaxed) }

@@ -5,8 +5,9 @@ import PostgresClient
 import ServiceLifecycle
 
 /// Listens on `falaj_features` in every cell and drops this process's cached online rows of the group a push changed
-/// (in whichever control-plane process it happened), or a tenant's cached definitions (payload `def:<tenant id>`). One ``PostgresListener`` per cell (its own connection and thread,
-/// reconnecting by itself); each (re)start of a listener drops the whole cache, since notifications may have been
+/// (in whichever control-plane process it happened), or a tenant's cached definitions (payload `def:<tenant id>`).
+/// One ``PostgresListener`` per cell (its own connection and thread, reconnecting by itself); each start of a listener
+/// and each reconnect (its ``PostgresListener/gapMarker``) drops the whole cache, since notifications may have been
 /// missed while it was down. Ends on graceful shutdown.
 struct FeatureCacheInvalidationService: Service {
     let context: PlatformContext
@@ -43,7 +44,7 @@ struct FeatureCacheInvalidationService: Service {
         }
     }
 
-    /// Drops what a notification says changed; anything unrecognised drops everything.
+    /// Drops what a notification says changed; anything unrecognised (the reconnect marker too) drops everything.
     private func apply(_ payload: String) {
         if let group = UUID(uuidString: payload) {
             cache.invalidate(group: group)
