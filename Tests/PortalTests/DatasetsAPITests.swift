@@ -123,6 +123,32 @@ struct DatasetsAPITests {
         }
     }
 
+    @Test func statisticsOfAManyBatchUploadCountEveryAcceptedRowAndARefusalStoresNothing() async throws {
+        // More rows than several of the statistics worker's batches (4,096), so the last batch is a partial one.
+        try await PortalTestServer.with { server in
+            let a = try await APIFixtures.tenant(server, name: "Batches", plan: "team")
+            let browser = server.browser()
+            try await Self.project(browser, key: a.key)
+            let rows = 10_001
+            var file = "customer_id,age\n"
+            for index in 0..<rows { file += index == 7_000 ? "c\(index),old\n" : "c\(index),\(index % 100)\n" }
+            let kept = try await Self.upload(browser, key: a.key, file, query: "columns=age:int&on_error=skip")
+            #expect(kept.statusCode == 201, "\(kept.bodyText)")
+            let detail = APIFixtures.json(kept)
+            #expect((detail["version"] as? [String: Any])?["row_count"] as? Int == rows - 1)
+            let statistics = try #require(detail["statistics"] as? [[String: Any]])
+            let age = try #require(statistics.first { $0["name"] as? String == "age" }?["statistics"] as? [String: Any])
+            #expect(age["count"] as? Int == rows - 1 && age["missing"] as? Int == 0)
+            // Every accepted age summed: 0…99 a hundred times, plus 0 for row 10,000, less the refused row 7,000's 0.
+            let mean = Double(100 * (0..<100).reduce(0, +)) / Double(rows - 1)
+            #expect(((age["numeric"] as? [String: Any])?["mean"] as? Double).map { abs($0 - mean) < 1e-9 } == true)
+
+            let refused = try await Self.upload(browser, key: a.key, file, query: "columns=age:int")
+            #expect(refused.statusCode == 422)
+            #expect(Self.storedFiles(server).count == 1)
+        }
+    }
+
     @Test func unreadableFilesAreRefusedWithTheReason() async throws {
         try await PortalTestServer.with { server in
             let a = try await APIFixtures.tenant(server, name: "Broken", plan: "team")

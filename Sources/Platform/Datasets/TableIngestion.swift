@@ -62,6 +62,10 @@ struct TableIngestion {
     private var columns: [Column]?
     private var writer: CSVWriter?
     private var statistics: TableStatistics?
+    /// When the caller computes the statistics elsewhere (``NormalizedTableSequence`` does, on another thread): the
+    /// accepted rows since the last ``takeStatisticsRows()``.
+    private let offloadsStatistics: Bool
+    private var statisticsRows: [[TabularValue]] = []
     private var hasher = SHA256.Hasher()
     private var outcome = IngestionOutcome(
         columns: [], rowCount: 0, rejectedCount: 0, rejections: [], preview: [], statistics: [], uploadedBytes: 0, storedBytes: 0, sha256: ""
@@ -74,8 +78,11 @@ struct TableIngestion {
         case malformed(TabularError)
     }
 
-    init(settings: IngestionSettings) {
+    /// - Parameter offloadsStatistics: leave the column statistics to the caller, who takes the accepted rows with
+    ///   ``takeStatisticsRows()`` and fills ``IngestionOutcome/statistics`` itself; default false (computed here).
+    init(settings: IngestionSettings, offloadsStatistics: Bool = false) {
         self.settings = settings
+        self.offloadsStatistics = offloadsStatistics
         if settings.format == .jsonl { inference = SchemaInference() }
     }
 
@@ -96,6 +103,18 @@ struct TableIngestion {
             throw Self.unreadable(error)
         }
         return takeOutput()
+    }
+
+    /// The columns once the schema is chosen.
+    var chosenColumns: [Column]? { columns }
+
+    /// How many accepted rows wait for ``takeStatisticsRows()``.
+    var pendingStatisticsRowCount: Int { statisticsRows.count }
+
+    /// The rows accepted since the last call, for the caller's statistics (only with `offloadsStatistics`).
+    mutating func takeStatisticsRows() -> [[TabularValue]] {
+        defer { statisticsRows = [] }
+        return statisticsRows
     }
 
     /// Ends the input: flushes the last record, settles the schema if the file was shorter than the sample, and
@@ -191,7 +210,7 @@ struct TableIngestion {
         guard !chosen.isEmpty else { throw PlatformError.invalid(field: "file", "The file has no columns") }
         columns = chosen
         writer = try CSVWriter(header: chosen.map(\.name))
-        statistics = TableStatistics(columns: chosen)
+        if !offloadsStatistics { statistics = TableStatistics(columns: chosen) }
         let replay = sample
         sample = []
         for row in replay {
@@ -219,7 +238,7 @@ struct TableIngestion {
     /// Adds one converted row to the statistics, the output and the preview (only counted once the upload is doomed).
     private mutating func accept(_ values: [TabularValue]) throws {
         guard outcome.rejectedCount == 0 || settings.onError == .skip else { return }  // doomed upload: only count rejections
-        statistics?.add(row: values)
+        if offloadsStatistics { statisticsRows.append(values) } else { statistics?.add(row: values) }
         try writer?.write(values)
         if outcome.preview.count < Datasets.previewRows { outcome.preview.append(values.map(\.canonicalText)) }
         outcome.rowCount += 1
