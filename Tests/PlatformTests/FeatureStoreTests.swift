@@ -107,93 +107,92 @@ import TestSupport
         }
     }
 
+    /// Runs `body` with a second control-plane process over the same databases (its own services and caches) while
+    /// its listeners run, once they are up; shuts them down afterwards.
+    private func withReplica(_ fixture: FeatureStoreFixture, _ body: (PlatformServices) async throws -> Void) async throws {
+        let replica = PlatformServices(router: fixture.environment.router, blobs: fixture.blobs, logger: Logger(label: "replica"))
+        let services = ServiceGroup(services: replica.backgroundServices, gracefulShutdownSignals: [], logger: Logger(label: "replica"))
+        let running = Task { try await services.run() }
+        defer { running.cancel() }
+        try await Task.sleep(for: .milliseconds(300))  // the replica's listeners are up
+        try await body(replica)
+        await services.triggerGracefulShutdown()
+    }
+
     @Test func anotherProcessesPushReachesThisProcessesCacheThroughNotify() async throws {
         try await FeatureStoreFixture.with { fixture in
             let group = try await fixture.groupID()
-            // A second control-plane process: its own services and cache, with its listener running.
-            let replica = PlatformServices(router: fixture.environment.router, blobs: fixture.blobs, logger: Logger(label: "replica"))
-            let services = ServiceGroup(services: replica.backgroundServices, gracefulShutdownSignals: [], logger: Logger(label: "replica"))
-            let running = Task { try await services.run() }
-            defer { running.cancel() }
-            _ = try await fixture.platform.featureStore.push([FeatureStoreFixture.row("c1", "2026-03-01T00:00:00Z", ["age": .number("40")])], to: group, idempotencyKey: nil, context: fixture.owner)
-            try await Task.sleep(for: .milliseconds(300))  // the replica's listener is up
-            #expect(try await fixture.read(["c1"], ["customer_stats:age"], through: replica)[0].values["customer_stats:age"]?.value == .int(40))
-            #expect(replica.featureStore.cache.count == 1)
-            _ = try await fixture.platform.featureStore.push([FeatureStoreFixture.row("c1", "2026-03-02T00:00:00Z", ["age": .number("41")])], to: group, idempotencyKey: nil, context: fixture.owner)
-            var seen: TabularValue?
-            for _ in 0..<50 {
-                seen = try await fixture.read(["c1"], ["customer_stats:age"], through: replica)[0].values["customer_stats:age"]?.value
-                if seen == .int(41) { break }
-                try await Task.sleep(for: .milliseconds(100))
+            try await withReplica(fixture) { replica in
+                _ = try await fixture.platform.featureStore.push([FeatureStoreFixture.row("c1", "2026-03-01T00:00:00Z", ["age": .number("40")])], to: group, idempotencyKey: nil, context: fixture.owner)
+                #expect(try await fixture.read(["c1"], ["customer_stats:age"], through: replica)[0].values["customer_stats:age"]?.value == .int(40))
+                #expect(replica.featureStore.cache.count == 1)
+                _ = try await fixture.platform.featureStore.push([FeatureStoreFixture.row("c1", "2026-03-02T00:00:00Z", ["age": .number("41")])], to: group, idempotencyKey: nil, context: fixture.owner)
+                var seen: TabularValue?
+                for _ in 0..<50 {
+                    seen = try await fixture.read(["c1"], ["customer_stats:age"], through: replica)[0].values["customer_stats:age"]?.value
+                    if seen == .int(41) { break }
+                    try await Task.sleep(for: .milliseconds(100))
+                }
+                #expect(seen == .int(41), "the replica still answers from its cache after another process's push")
             }
-            #expect(seen == .int(41), "the replica still answers from its cache after another process's push")
-            await services.triggerGracefulShutdown()
         }
     }
 
     @Test func aListenerThatReconnectsDropsTheCacheBecauseNotificationsMayHaveBeenMissed() async throws {
         try await FeatureStoreFixture.with { fixture in
             let group = try await fixture.groupID()
-            let replica = PlatformServices(router: fixture.environment.router, blobs: fixture.blobs, logger: Logger(label: "replica"))
-            let services = ServiceGroup(services: replica.backgroundServices, gracefulShutdownSignals: [], logger: Logger(label: "replica"))
-            let running = Task { try await services.run() }
-            defer { running.cancel() }
-            _ = try await fixture.platform.featureStore.push([FeatureStoreFixture.row("c1", "2026-03-01T00:00:00Z", ["age": .number("40")])], to: group, idempotencyKey: nil, context: fixture.owner)
-            try await Task.sleep(for: .milliseconds(300))  // the replica's listeners are up
-            _ = try await fixture.read(["c1"], ["customer_stats:age"], through: replica)
-            #expect(replica.featureStore.cache.count == 1)
-            // The listeners' connections die; after they reconnect, what the replica cached before is gone.
-            for region in TenancyTestEnvironment.regions.map(\.id) {
-                try await fixture.environment.asSuperuser(region: region) { connection in
-                    try await connection.execute(
-                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN%falaj_features%'"
-                    )
+            try await withReplica(fixture) { replica in
+                _ = try await fixture.platform.featureStore.push([FeatureStoreFixture.row("c1", "2026-03-01T00:00:00Z", ["age": .number("40")])], to: group, idempotencyKey: nil, context: fixture.owner)
+                _ = try await fixture.read(["c1"], ["customer_stats:age"], through: replica)
+                #expect(replica.featureStore.cache.count == 1)
+                // The listeners' connections die; after they reconnect, what the replica cached before is gone.
+                for region in TenancyTestEnvironment.regions.map(\.id) {
+                    try await fixture.environment.asSuperuser(region: region) { connection in
+                        try await connection.execute(
+                            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN%falaj_features%'"
+                        )
+                    }
                 }
+                var count = 1
+                for _ in 0..<100 where count > 0 {
+                    try await Task.sleep(for: .milliseconds(50))
+                    count = replica.featureStore.cache.count
+                }
+                #expect(count == 0, "the replica kept entries filled before its listener's gap")
             }
-            var count = 1
-            for _ in 0..<100 where count > 0 {
-                try await Task.sleep(for: .milliseconds(50))
-                count = replica.featureStore.cache.count
-            }
-            #expect(count == 0, "the replica kept entries filled before its listener's gap")
-            await services.triggerGracefulShutdown()
         }
     }
 
     @Test func anotherProcessesSchemaAndAccessChangesReachThisProcessesDefinitionsThroughNotify() async throws {
         try await FeatureStoreFixture.with { fixture in
-            let replica = PlatformServices(router: fixture.environment.router, blobs: fixture.blobs, logger: Logger(label: "replica"))
-            let services = ServiceGroup(services: replica.backgroundServices, gracefulShutdownSignals: [], logger: Logger(label: "replica"))
-            let running = Task { try await services.run() }
-            defer { running.cancel() }
-            try await Task.sleep(for: .milliseconds(300))  // the replica's listener is up
-            // The replica caches the project's definitions on its first read.
-            #expect(try await fixture.read(["c1"], ["customer_stats:*"], through: replica)[0].values.count == 4)
-            _ = try await fixture.platform.featureGroups.addVersion(
-                FeatureStoreFixture.features + [FeatureDefinition(name: "score", type: .float)], to: "customer_stats", project: "churn", context: fixture.owner
-            )
-            func eventually(_ condition: () async throws -> Bool) async throws -> Bool {
-                for _ in 0..<50 {
-                    if try await condition() { return true }
-                    try await Task.sleep(for: .milliseconds(100))
-                }
-                return false
-            }
-            #expect(try await eventually { try await fixture.read(["c1"], ["customer_stats:*"], through: replica)[0].values.count == 5 }, "the new version reaches the replica")
-            // Restricting the project elsewhere hides it from a member outside the list at once.
-            let member = try await fixture.member("outside@features.example")
-            #expect(try await replica.featureStore.readOnline(.init(project: "churn", entityRows: [["customer_id": .string("c1")]], features: ["customer_stats:age"]), context: member).results.count == 1)
-            _ = try await fixture.platform.projects.setAccess("churn", restricted: true, members: [], context: fixture.owner)
-            let hidden = try await eventually {
-                do {
-                    _ = try await replica.featureStore.readOnline(.init(project: "churn", entityRows: [["customer_id": .string("c1")]], features: ["customer_stats:age"]), context: member)
+            try await withReplica(fixture) { replica in
+                // The replica caches the project's definitions on its first read.
+                #expect(try await fixture.read(["c1"], ["customer_stats:*"], through: replica)[0].values.count == 4)
+                _ = try await fixture.platform.featureGroups.addVersion(
+                    FeatureStoreFixture.features + [FeatureDefinition(name: "score", type: .float)], to: "customer_stats", project: "churn", context: fixture.owner
+                )
+                func eventually(_ condition: () async throws -> Bool) async throws -> Bool {
+                    for _ in 0..<50 {
+                        if try await condition() { return true }
+                        try await Task.sleep(for: .milliseconds(100))
+                    }
                     return false
-                } catch PlatformError.notFound(_) {
-                    return true
                 }
+                #expect(try await eventually { try await fixture.read(["c1"], ["customer_stats:*"], through: replica)[0].values.count == 5 }, "the new version reaches the replica")
+                // Restricting the project elsewhere hides it from a member outside the list at once.
+                let member = try await fixture.member("outside@features.example")
+                #expect(try await replica.featureStore.readOnline(.init(project: "churn", entityRows: [["customer_id": .string("c1")]], features: ["customer_stats:age"]), context: member).results.count == 1)
+                _ = try await fixture.platform.projects.setAccess("churn", restricted: true, members: [], context: fixture.owner)
+                let hidden = try await eventually {
+                    do {
+                        _ = try await replica.featureStore.readOnline(.init(project: "churn", entityRows: [["customer_id": .string("c1")]], features: ["customer_stats:age"]), context: member)
+                        return false
+                    } catch PlatformError.notFound(_) {
+                        return true
+                    }
+                }
+                #expect(hidden, "the replica still shows a restricted project to a member outside its list")
             }
-            #expect(hidden, "the replica still shows a restricted project to a member outside its list")
-            await services.triggerGracefulShutdown()
         }
     }
 }
