@@ -78,6 +78,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(name: "Tabular", path: "Sources/Foundation/Tabular", swiftSettings: swiftSettings),
+        .target(name: "Learning", dependencies: ["Tabular"], path: "Sources/Foundation/Learning", swiftSettings: swiftSettings),
         .target(
             name: "Subprocess",
             dependencies: ["CSystemShim", "BlockingPool"],
@@ -236,6 +237,7 @@ let package = Package(
         ),
         .testTarget(name: "SubprocessTests", dependencies: ["Subprocess"], swiftSettings: swiftSettings),
         .testTarget(name: "TabularTests", dependencies: ["Tabular"], swiftSettings: swiftSettings),
+        .testTarget(name: "LearningTests", dependencies: ["Learning", "Tabular"], swiftSettings: swiftSettings),
         .testTarget(
             name: "PlatformTests",
             dependencies: [
