@@ -78,7 +78,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(name: "Tabular", path: "Sources/Foundation/Tabular", swiftSettings: swiftSettings),
-        .target(name: "Learning", dependencies: ["Tabular"], path: "Sources/Foundation/Learning", swiftSettings: swiftSettings),
+        .target(name: "Learning", dependencies: ["Tabular", "FalajCrypto"], path: "Sources/Foundation/Learning", swiftSettings: swiftSettings),
         .target(
             name: "Subprocess",
             dependencies: ["CSystemShim", "BlockingPool"],

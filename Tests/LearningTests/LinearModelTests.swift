@@ -95,17 +95,11 @@ import Testing
     }
 }
 
-/// A small deterministic generator for test data (splitmix64), with normal deviates by Box–Muller.
+/// The trainers' deterministic generator for test data, with normal deviates by Box–Muller.
 struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
-    }
+    var base: SeededGenerator
+    init(seed: UInt64) { base = SeededGenerator(seed: seed) }
+    mutating func next() -> UInt64 { base.next() }
     mutating func normal() -> Double {
         let u = Double.random(in: Double.ulpOfOne..<1, using: &self)
         let v = Double.random(in: 0..<1, using: &self)

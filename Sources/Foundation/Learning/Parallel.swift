@@ -15,7 +15,7 @@ enum Parallel {
         let ranges = (0..<partCount).map { part in (count * part / partCount)..<(count * (part + 1) / partCount) }
         var results = [Result?](repeating: nil, count: partCount)
         results.withUnsafeMutableBufferPointer { buffer in
-            let slots = UnsafeSendableBuffer(buffer)
+            let slots = SendableBuffer(buffer)
             withoutActuallyEscaping(body) { body in
                 let work = UnsafeSendableClosure(body)
                 DispatchQueue.concurrentPerform(iterations: partCount) { part in
@@ -25,12 +25,6 @@ enum Parallel {
         }
         return results.map { $0! }
     }
-}
-
-/// Lets `concurrentPerform` write distinct slots of one buffer: each iteration writes only its own index.
-private struct UnsafeSendableBuffer<Element>: @unchecked Sendable {
-    let buffer: UnsafeMutableBufferPointer<Element>
-    init(_ buffer: UnsafeMutableBufferPointer<Element>) { self.buffer = buffer }
 }
 
 /// Lets `concurrentPerform` call a non-`Sendable` closure: the callers pass closures that only read shared input.
