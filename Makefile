@@ -26,13 +26,14 @@ test-browser: deps
 
 ## Release build + wrk against the Hummingbird comparison server, then job dispatch with simulated agents, then dataset
 ## ingestion (a streamed 1,000,000-row CSV upload), then the feature store (online reads, a 1,000,000-row point-in-time
-## training set); see BENCHMARKS.md.
+## training set), then the built-in trainers against scikit-learn; see BENCHMARKS.md.
 bench: deps
 	@bash scripts/install-deps.sh bench
 	@bash bench/run
 	@bash bench/dispatch
 	@bash bench/ingest
 	@bash bench/features
+	@bash bench/trainers
 
 build: deps
 	swift build

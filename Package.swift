@@ -152,7 +152,7 @@ let package = Package(
             name: "FalajCLI",
             dependencies: [
                 "Portal", "Platform", "ComputeAgents", "AgentNode", "AgentProtocol", "HTTPClient", "WebServer", "PostgresClient", "BlockingPool", "Tenancy",
-                "Residency", "FalajCrypto",
+                "Residency", "FalajCrypto", "Learning", "Tabular",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

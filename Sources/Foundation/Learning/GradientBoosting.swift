@@ -48,7 +48,8 @@ public enum GradientBoosting {
     public struct Outcome: Sendable {
         /// The ensemble (with early stopping: the iterations up to the best validation loss).
         public var model: BoostedTrees
-        /// The training loss after each iteration.
+        /// The training loss after each iteration (over at most 10,000 evenly spread training rows, as scikit-learn
+        /// does, so that reporting it costs little).
         public var trainingLoss: [Double]
         /// The validation loss after each iteration (empty without early stopping).
         public var validationLoss: [Double]
@@ -88,21 +89,24 @@ public enum GradientBoosting {
         var trees: [[BoostedTrees.Node]] = []
         var gains = [Double](repeating: 0, count: x.columns)
         var trainingLoss: [Double] = []
+        let lossRows = stride(from: 0, to: n, by: max(1, n / 10_000))
         var validationLoss: [Double] = []
         var best = (loss: Double.infinity, iterations: 0)
-        var gradients = [Double](repeating: 0, count: n)
-        var hessians = [Double](repeating: 0, count: n)
+        // Each row's gradient and hessian side by side, so a node reads both from one cache line.
+        var derivatives = [Double](repeating: 0, count: 2 * n)
         var rowOrder = (0..<n).map(Int32.init)
         let binCounts = (0..<x.columns).map(binning.binCount)
         binnedTraining.withUnsafeBufferPointer { binned in
             let grower = TreeGrower(binned: binned, rowCount: n, binCounts: binCounts, parameters: parameters)
+            let pool = TreeGrower.Pool()
             for _ in 0..<parameters.maximumIterations {
                 for output in 0..<outputs {
-                    Loss.gradients(raw: raw, targets: trainingTargets, task: task, outputs: outputs, output: output, into: &gradients, &hessians)
+                    // Rows in ascending order for every tree: a leaf's rows stay ascending through the (stable)
+                    // partitions, so building histograms reads the binned columns forward.
+                    for index in rowOrder.indices { rowOrder[index] = Int32(index) }
+                    Loss.derivatives(raw: raw, targets: trainingTargets, task: task, outputs: outputs, output: output, into: &derivatives)
                     let nodes = rowOrder.withUnsafeMutableBufferPointer { rows in
-                        gradients.withUnsafeBufferPointer { g in
-                            hessians.withUnsafeBufferPointer { h in grower.grow(rows: rows, gradients: g, hessians: h, gains: &gains) }
-                        }
+                        derivatives.withUnsafeBufferPointer { grower.grow(rows: rows, derivatives: $0, gains: &gains, pool: pool) }
                     }
                     var tree = nodes.map(\.node)
                     for (index, grown) in nodes.enumerated() {
@@ -118,7 +122,7 @@ public enum GradientBoosting {
                     }
                     trees.append(tree)
                 }
-                trainingLoss.append(Loss.mean(raw: raw, targets: trainingTargets, task: task, outputs: outputs))
+                trainingLoss.append(Loss.mean(raw: raw, targets: trainingTargets, task: task, outputs: outputs, rows: lossRows))
                 guard stops else { continue }
                 let loss = Loss.mean(raw: validationRaw, targets: validationTargets, task: task, outputs: outputs)
                 validationLoss.append(loss)
@@ -166,32 +170,39 @@ enum Loss {
         }
     }
 
-    /// Gradients and hessians of output `output` at the current raw scores.
-    static func gradients(
-        raw: [Double], targets: [Double], task: BoostingTask, outputs: Int, output: Int, into gradients: inout [Double], _ hessians: inout [Double]
-    ) {
-        for row in targets.indices {
-            switch task {
-            case .regression:
-                gradients[row] = raw[row] - targets[row]
-                hessians[row] = 1
-            case .binary:
-                let probability = LogisticRegression.sigmoid(raw[row])
-                gradients[row] = probability - targets[row]
-                hessians[row] = max(probability * (1 - probability), 1e-16)
-            case .multiclass:
-                let probability = exp(raw[row * outputs + output] - logSumExp(raw, row: row, outputs: outputs))
-                gradients[row] = probability - (Int(targets[row]) == output ? 1 : 0)
-                hessians[row] = max(probability * (1 - probability), 1e-16)
+    /// Gradients and hessians of output `output` at the current raw scores, side by side (`[g₀, h₀, g₁, h₁, …]`).
+    /// Rows are split over the cores.
+    static func derivatives(raw: [Double], targets: [Double], task: BoostingTask, outputs: Int, output: Int, into derivatives: inout [Double]) {
+        derivatives.withUnsafeMutableBufferPointer { buffer in
+            let target = SendableBuffer(buffer)
+            _ = Parallel.map(count: targets.count, minimumPerPart: 32_768) { rows in
+                for row in rows {
+                    switch task {
+                    case .regression:
+                        target.buffer[2 * row] = raw[row] - targets[row]
+                        target.buffer[2 * row + 1] = 1
+                    case .binary:
+                        let probability = LogisticRegression.sigmoid(raw[row])
+                        target.buffer[2 * row] = probability - targets[row]
+                        target.buffer[2 * row + 1] = max(probability * (1 - probability), 1e-16)
+                    case .multiclass:
+                        let probability = exp(raw[row * outputs + output] - logSumExp(raw, row: row, outputs: outputs))
+                        target.buffer[2 * row] = probability - (Int(targets[row]) == output ? 1 : 0)
+                        target.buffer[2 * row + 1] = max(probability * (1 - probability), 1e-16)
+                    }
+                }
+                return 0
             }
         }
     }
 
-    /// The mean loss at the raw scores.
-    static func mean(raw: [Double], targets: [Double], task: BoostingTask, outputs: Int) -> Double {
+    /// The mean loss at the raw scores, over `rows` (default all).
+    static func mean(raw: [Double], targets: [Double], task: BoostingTask, outputs: Int, rows: StrideTo<Int>? = nil) -> Double {
         guard !targets.isEmpty else { return 0 }
         var total = 0.0
-        for row in targets.indices {
+        var count = 0
+        for row in rows ?? stride(from: 0, to: targets.count, by: 1) {
+            count += 1
             switch task {
             case .regression:
                 total += 0.5 * (raw[row] - targets[row]) * (raw[row] - targets[row])
@@ -202,7 +213,7 @@ enum Loss {
                 total += logSumExp(raw, row: row, outputs: outputs) - raw[row * outputs + Int(targets[row])]
             }
         }
-        return total / Double(targets.count)
+        return total / Double(count)
     }
 
     /// log Σₖ e^raw[row, k], without overflow.

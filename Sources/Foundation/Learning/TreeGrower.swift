@@ -33,6 +33,25 @@ struct TreeGrower {
         var split: Split?
     }
 
+    /// Histogram buffers kept between nodes and trees, so growing does not allocate (and fault in) a fresh one per node.
+    final class Pool {
+        fileprivate var free: [[Bin]] = []
+
+        /// A zeroed histogram of `count` bins.
+        fileprivate func take(_ count: Int) -> [Bin] {
+            guard var buffer = free.popLast() else { return [Bin](repeating: Bin(), count: count) }
+            buffer.withUnsafeMutableBufferPointer { bins in
+                for index in bins.indices { bins[index] = Bin() }
+            }
+            return buffer
+        }
+
+        fileprivate func give(_ buffer: inout [Bin]) {
+            if !buffer.isEmpty { free.append(buffer) }
+            buffer = []
+        }
+    }
+
     /// A grown node: the model's node plus the bin threshold used while training.
     struct GrownNode {
         var node: BoostedTrees.Node
@@ -53,18 +72,18 @@ struct TreeGrower {
     /// Grows a tree over the training rows listed in `rows` (reordered in place so each leaf's rows are contiguous).
     /// Returns the nodes (leaf values not yet scaled: −G/(H+λ)) and each split's gain by feature.
     func grow(
-        rows: UnsafeMutableBufferPointer<Int32>, gradients: UnsafeBufferPointer<Double>, hessians: UnsafeBufferPointer<Double>,
-        gains: inout [Double]
+        rows: UnsafeMutableBufferPointer<Int32>, derivatives: UnsafeBufferPointer<Double>,
+        gains: inout [Double], pool: Pool
     ) -> [GrownNode] {
         var gradient = 0.0
         var hessian = 0.0
         for row in rows {
-            gradient += gradients[Int(row)]
-            hessian += hessians[Int(row)]
+            gradient += derivatives[2 * Int(row)]
+            hessian += derivatives[2 * Int(row) + 1]
         }
         var nodes = [GrownNode(node: .leaf(0), bin: 0, start: 0, end: rows.count)]
         var root = Leaf(
-            node: 0, start: 0, end: rows.count, depth: 0, histogram: histogram(rows, 0, rows.count, gradients, hessians),
+            node: 0, start: 0, end: rows.count, depth: 0, histogram: histogram(rows, 0, rows.count, derivatives, pool),
             gradient: gradient, hessian: hessian
         )
         root.split = bestSplit(root)
@@ -73,18 +92,21 @@ struct TreeGrower {
         var scratch = [Int32](repeating: 0, count: rows.count)
         while leafCount < parameters.maximumLeaves {
             guard let chosen = open.indices.filter({ open[$0].split != nil }).max(by: { open[$0].split!.gain < open[$1].split!.gain }) else { break }
-            let leaf = open.remove(at: chosen)
+            var leaf = open.remove(at: chosen)
             let split = leaf.split!
             gains[split.feature] += split.gain
             let middle = partition(rows, &scratch, leaf, split)
             var left = Leaf(node: nodes.count, start: leaf.start, end: middle, depth: leaf.depth + 1, histogram: [], gradient: 0, hessian: 0)
             var right = Leaf(node: nodes.count + 1, start: middle, end: leaf.end, depth: leaf.depth + 1, histogram: [], gradient: 0, hessian: 0)
+            // The smaller child's histogram is built; the larger one takes over the parent's buffer, minus the smaller.
             if middle - leaf.start <= leaf.end - middle {
-                left.histogram = histogram(rows, left.start, left.end, gradients, hessians)
-                right.histogram = Self.subtract(leaf.histogram, left.histogram)
+                left.histogram = histogram(rows, left.start, left.end, derivatives, pool)
+                swap(&right.histogram, &leaf.histogram)
+                Self.subtract(left.histogram, from: &right.histogram)
             } else {
-                right.histogram = histogram(rows, right.start, right.end, gradients, hessians)
-                left.histogram = Self.subtract(leaf.histogram, right.histogram)
+                right.histogram = histogram(rows, right.start, right.end, derivatives, pool)
+                swap(&left.histogram, &leaf.histogram)
+                Self.subtract(right.histogram, from: &left.histogram)
             }
             let leftSums = Self.totals(left.histogram, feature: 0)
             (left.gradient, left.hessian) = (leftSums.gradient, leftSums.hessian)
@@ -96,67 +118,71 @@ struct TreeGrower {
             nodes.append(GrownNode(node: .leaf(0), bin: 0, start: left.start, end: left.end))
             nodes.append(GrownNode(node: .leaf(0), bin: 0, start: right.start, end: right.end))
             leafCount += 1
-            left.split = bestSplit(left)
-            right.split = bestSplit(right)
-            open.append(left)
-            open.append(right)
+            for var child in [left, right] {
+                child.split = bestSplit(child)
+                if child.split == nil { pool.give(&child.histogram) }  // a leaf for good: its histogram is not needed
+                open.append(child)
+            }
         }
         let lambda = parameters.l2Regularization
-        for leaf in open {
-            nodes[leaf.node].node.value = -leaf.gradient / (leaf.hessian + lambda)
+        for index in open.indices {
+            nodes[open[index].node].node.value = -open[index].gradient / (open[index].hessian + lambda)
+            pool.give(&open[index].histogram)
         }
         return nodes
     }
 
-    /// The histogram of rows `start..<end`: the rows' gradients and hessians are gathered once, then each core
-    /// sums a share of the features.
+    /// The histogram of rows `start..<end`: the rows' gradients and hessians are gathered once (at the root, whose
+    /// rows are all rows in order, they are read as they are), then each core sums a share of the features.
     private func histogram(
-        _ rows: UnsafeMutableBufferPointer<Int32>, _ start: Int, _ end: Int, _ gradients: UnsafeBufferPointer<Double>,
-        _ hessians: UnsafeBufferPointer<Double>
+        _ rows: UnsafeMutableBufferPointer<Int32>, _ start: Int, _ end: Int, _ derivatives: UnsafeBufferPointer<Double>, _ pool: Pool
     ) -> [Bin] {
         let count = end - start
-        var orderedGradients = [Double](repeating: 0, count: count)
-        var orderedHessians = [Double](repeating: 0, count: count)
-        for index in 0..<count {
-            let row = Int(rows[start + index])
-            orderedGradients[index] = gradients[row]
-            orderedHessians[index] = hessians[row]
+        let isRoot = start == 0 && count == rowCount
+        var ordered = isRoot ? Array(derivatives) : [Double](repeating: 0, count: 2 * count)
+        if !isRoot {
+            for index in 0..<count {
+                let row = Int(rows[start + index])
+                ordered[2 * index] = derivatives[2 * row]
+                ordered[2 * index + 1] = derivatives[2 * row + 1]
+            }
         }
-        var result = [Bin](repeating: Bin(), count: featureCount * Self.histogramWidth)
+        var result = pool.take(featureCount * Self.histogramWidth)
         let width = Self.histogramWidth
         let rowCount = self.rowCount
         let binned = self.binned
         result.withUnsafeMutableBufferPointer { output in
             let target = SendableBuffer(output)
-            orderedGradients.withUnsafeBufferPointer { orderedGradients in
-                orderedHessians.withUnsafeBufferPointer { orderedHessians in
-                    _ = Parallel.map(count: featureCount, minimumPerPart: count >= 20_000 ? 1 : featureCount) { features in
-                        for feature in features {
-                            let bins = target.buffer.baseAddress! + feature * width
-                            let column = binned.baseAddress! + feature * rowCount
-                            for index in 0..<count {
-                                let bin = Int(column[Int(rows[start + index])])
-                                bins[bin].gradient += orderedGradients[index]
-                                bins[bin].hessian += orderedHessians[index]
-                                bins[bin].count += 1
-                            }
+            ordered.withUnsafeBufferPointer { ordered in
+                _ = Parallel.map(count: featureCount, minimumPerPart: count >= 20_000 ? 1 : featureCount) { features in
+                    for feature in features {
+                        let bins = target.buffer.baseAddress! + feature * width
+                        let column = binned.baseAddress! + feature * rowCount
+                        for index in 0..<count {
+                            let bin = Int(isRoot ? column[index] : column[Int(rows[start + index])])
+                            bins[bin].gradient += ordered[2 * index]
+                            bins[bin].hessian += ordered[2 * index + 1]
+                            bins[bin].count += 1
                         }
-                        return 0
                     }
+                    return 0
                 }
             }
         }
         return result
     }
 
-    private static func subtract(_ parent: [Bin], _ child: [Bin]) -> [Bin] {
-        var result = parent
-        for index in result.indices {
-            result[index].gradient -= child[index].gradient
-            result[index].hessian -= child[index].hessian
-            result[index].count -= child[index].count
+    /// `histogram` minus `child`, bin by bin, in place.
+    private static func subtract(_ child: [Bin], from histogram: inout [Bin]) {
+        histogram.withUnsafeMutableBufferPointer { bins in
+            child.withUnsafeBufferPointer { child in
+                for index in bins.indices {
+                    bins[index].gradient -= child[index].gradient
+                    bins[index].hessian -= child[index].hessian
+                    bins[index].count -= child[index].count
+                }
+            }
         }
-        return result
     }
 
     /// The sums over every bin of one feature (any feature: each row is in one bin of each).
@@ -187,9 +213,10 @@ struct TreeGrower {
                 left.gradient += current.gradient
                 left.hessian += current.hessian
                 left.count += current.count
-                for missingLeft in missing.count > 0 ? [false, true] : [false] {
+                // Missing values (if any) tried on the right, then on the left.
+                for missingLeft in 0..<(missing.count > 0 ? 2 : 1) {
                     var l = left
-                    if missingLeft {
+                    if missingLeft == 1 {
                         l.gradient += missing.gradient
                         l.hessian += missing.hessian
                         l.count += missing.count
@@ -201,7 +228,7 @@ struct TreeGrower {
                     let gain = l.gradient * l.gradient / (l.hessian + lambda) + rightGradient * rightGradient / (rightHessian + lambda) - parentScore
                     if gain > (best?.gain ?? 1e-12) {
                         // Without missing values in training, an unseen missing value follows the larger side.
-                        let missingGoesLeft = missing.count > 0 ? missingLeft : l.count >= rightCount
+                        let missingGoesLeft = missing.count > 0 ? missingLeft == 1 : l.count >= rightCount
                         best = Split(gain: gain, feature: feature, bin: bin, missingGoesLeft: missingGoesLeft)
                     }
                 }
