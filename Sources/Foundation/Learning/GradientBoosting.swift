@@ -28,6 +28,29 @@ public struct BoostingParameters: Sendable, Equatable, Codable {
 
     /// The defaults.
     public init() {}
+
+    /// scikit-learn's parameter names, so a spec reads like its `HistGradientBoosting*` call.
+    enum CodingKeys: String, CodingKey {
+        case learningRate = "learning_rate", maximumIterations = "max_iter", maximumLeaves = "max_leaf_nodes", maximumDepth = "max_depth"
+        case minimumSamplesPerLeaf = "min_samples_leaf", l2Regularization = "l2_regularization", earlyStopping = "early_stopping"
+        case validationFraction = "validation_fraction", iterationsWithoutChange = "n_iter_no_change", tolerance = "tol", seed = "random_state"
+    }
+
+    /// Decodes parameters; every key may be left out (its default applies).
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        learningRate = try container.decodeIfPresent(Double.self, forKey: .learningRate) ?? learningRate
+        maximumIterations = try container.decodeIfPresent(Int.self, forKey: .maximumIterations) ?? maximumIterations
+        maximumLeaves = try container.decodeIfPresent(Int.self, forKey: .maximumLeaves) ?? maximumLeaves
+        maximumDepth = try container.decodeIfPresent(Int.self, forKey: .maximumDepth)
+        minimumSamplesPerLeaf = try container.decodeIfPresent(Int.self, forKey: .minimumSamplesPerLeaf) ?? minimumSamplesPerLeaf
+        l2Regularization = try container.decodeIfPresent(Double.self, forKey: .l2Regularization) ?? l2Regularization
+        earlyStopping = try container.decodeIfPresent(Bool.self, forKey: .earlyStopping)
+        validationFraction = try container.decodeIfPresent(Double.self, forKey: .validationFraction) ?? validationFraction
+        iterationsWithoutChange = try container.decodeIfPresent(Int.self, forKey: .iterationsWithoutChange) ?? iterationsWithoutChange
+        tolerance = try container.decodeIfPresent(Double.self, forKey: .tolerance) ?? tolerance
+        seed = try container.decodeIfPresent(UInt64.self, forKey: .seed) ?? seed
+    }
 }
 
 /// What a boosted-tree fit predicts.
