@@ -117,7 +117,7 @@ let package = Package(
         .target(
             name: "AgentNode",
             dependencies: [
-                "AgentProtocol", "HTTPClient", "Subprocess", "FalajCrypto", "BlockingPool",
+                "AgentProtocol", "HTTPClient", "Subprocess", "FalajCrypto", "BlockingPool", "Learning", "Tabular",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -127,7 +127,7 @@ let package = Package(
         .target(
             name: "Platform",
             dependencies: [
-                "Tenancy", "Residency", "Billing", "ComputeAgents", "Tabular", "PostgresClient", "FalajCrypto",
+                "Tenancy", "Residency", "Billing", "ComputeAgents", "AgentProtocol", "Tabular", "Learning", "PostgresClient", "FalajCrypto",
                 .product(name: "Logging", package: "swift-log"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
             ],

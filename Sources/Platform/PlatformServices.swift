@@ -19,6 +19,10 @@ public final class PlatformServices: Sendable {
     public let featureStore: FeatureStore
     /// Saved feature lists.
     public let featureServices: FeatureServices
+    /// Training runs and experiments (built-in trainers and custom commands, as jobs).
+    public let runs: Runs
+    /// Registered models, their immutable versions, aliases and gated promotions.
+    public let models: ModelRegistry
     private let context: PlatformContext
 
     /// Wires the services to the cells and the tenants' blob stores.
@@ -35,6 +39,8 @@ public final class PlatformServices: Sendable {
         featureGroups = FeatureGroups(context: context)
         featureStore = FeatureStore(context: context, cache: OnlineFeatureCache())
         featureServices = FeatureServices(context: context)
+        runs = Runs(context: context)
+        models = ModelRegistry(context: context)
     }
 
     /// The background services `falaj serve` runs: the listeners that keep the online-feature cache correct across

@@ -1,6 +1,6 @@
 import AgentProtocol
 public import Foundation
-import PostgresClient
+public import PostgresClient
 import Residency
 public import Tenancy
 
@@ -12,9 +12,14 @@ public struct JobQueue: Sendable {
     /// residency (Residency's placement function decides which regions may process it; an explicit `region` the
     /// policy refuses throws ``ComputeAgentsError/placementRefused(_:)`` and is audited). Audited as `job.submitted`;
     /// wakes waiting agents with NOTIFY.
+    /// - Parameter alongside: runs in the same transaction after the job row is inserted, with the job's id (a run
+    ///   record made with its job); throwing from it stores neither.
     /// - Throws: ``ComputeAgentsError/forbidden(_:)`` without `jobs.write`, ``ComputeAgentsError/invalidFields(_:)``
     ///   naming each wrong field, ``ComputeAgentsError/quotaExceeded(_:)``, ``ComputeAgentsError/placementRefused(_:)``.
-    public func submit(_ submission: JobSubmission, quota: JobQuota, context request: RequestContext) async throws -> JobSummary {
+    public func submit(
+        _ submission: JobSubmission, quota: JobQuota, context request: RequestContext,
+        alongside: nonisolated(nonsending) (PostgresConnection, UUID) async throws -> Void = { _, _ in }
+    ) async throws -> JobSummary {
         try request.requireJobs(.jobsWrite)
         let errors = submission.validationErrors()
         guard errors.isEmpty else { throw ComputeAgentsError.invalidFields(errors) }
@@ -63,6 +68,7 @@ public struct JobQueue: Sendable {
                 tenant: request.tenantID,
                 on: connection
             )
+            try await alongside(connection, id)
             try await connection.execute("SELECT pg_notify(\(Dispatcher.channel), '')")
             return try JobRows.summary(row)
         }
@@ -92,22 +98,37 @@ public struct JobQueue: Sendable {
     public func detail(_ id: UUID, context request: RequestContext) async throws -> JobDetail {
         try request.requireJobs(.jobsRead)
         return try await context.router.withTenantTransaction(request.tenantID) { connection in
-            guard let row = try await connection.query("SELECT * FROM jobs WHERE id = \(id)").first else { throw Self.notFound(id) }
-            let attempts = try await connection.query("SELECT * FROM job_attempts WHERE job_id = \(id) ORDER BY attempt, node_rank")
-            let events = try await connection.query(
-                "SELECT * FROM (SELECT * FROM job_events WHERE job_id = \(id) ORDER BY id DESC LIMIT 1000) newest ORDER BY id"
-            )
-            let artifacts = try await connection.query("SELECT * FROM job_artifacts WHERE job_id = \(id) ORDER BY path")
-            return JobDetail(
-                summary: try JobRows.summary(row),
-                specJSON: try row["spec", as: String.self],
-                nodeSelector: JobRows.labels(try row["node_selector", as: PostgresJSON.self]),
-                timeoutSeconds: try row["timeout_seconds", as: Int.self],
-                attempts: try attempts.map(JobRows.attempt),
-                events: try events.map(JobRows.event),
-                artifacts: try artifacts.map(JobRows.artifact)
-            )
+            guard let detail = try await Self.detail(id, on: connection) else { throw Self.notFound(id) }
+            return detail
         }
+    }
+
+    /// One job of the transaction's tenant with attempts, its newest `eventLimit` events and artifacts; nil when there
+    /// is none. For callers that checked their own permission (a run's page shows its job under `models.read`).
+    public nonisolated(nonsending) static func detail(_ id: UUID, eventLimit: Int = 1000, on connection: PostgresConnection) async throws -> JobDetail? {
+        guard let row = try await connection.query("SELECT * FROM jobs WHERE id = \(id)").first else { return nil }
+        let attempts = try await connection.query("SELECT * FROM job_attempts WHERE job_id = \(id) ORDER BY attempt, node_rank")
+        let events = try await connection.query(
+            "SELECT * FROM (SELECT * FROM job_events WHERE job_id = \(id) ORDER BY id DESC LIMIT \(eventLimit)) newest ORDER BY id"
+        )
+        let artifacts = try await connection.query("SELECT * FROM job_artifacts WHERE job_id = \(id) ORDER BY path")
+        return JobDetail(
+            summary: try JobRows.summary(row),
+            specJSON: try row["spec", as: String.self],
+            nodeSelector: JobRows.labels(try row["node_selector", as: PostgresJSON.self]),
+            timeoutSeconds: try row["timeout_seconds", as: Int.self],
+            attempts: try attempts.map(JobRows.attempt),
+            events: try events.map(JobRows.event),
+            artifacts: try artifacts.map(JobRows.artifact)
+        )
+    }
+
+    /// The blob holding a job artifact of the transaction's tenant, or nil; for callers that checked their own
+    /// permission (registering a model version copies a run's model file).
+    public nonisolated(nonsending) static func artifactBlob(job id: UUID, path: String, on connection: PostgresConnection) async throws -> (blobName: String, sha256: String, sizeBytes: Int64)? {
+        guard let row = try await connection.query("SELECT blob_name, sha256, size_bytes FROM job_artifacts WHERE job_id = \(id) AND path = \(path)").first
+        else { return nil }
+        return (try row["blob_name", as: String.self], try row["sha256", as: String.self], try row["size_bytes", as: Int64.self])
     }
 
     /// Log chunks in order (attempt, rank, seq) after the given position, at most `limit` (1…1000).

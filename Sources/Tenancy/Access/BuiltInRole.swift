@@ -23,7 +23,7 @@ public enum BuiltInRole: String, CaseIterable, Sendable, Codable {
         case .owner: return Set(Permission.allCases)
         case .admin: return Set(Permission.allCases).subtracting([.billingManage])
         case .mlEngineer:
-            return readML.union([.keysManage, .dataWrite, .modelsWrite, .modelsPromote, .deploymentsWrite, .predict, .jobsWrite])
+            return readML.union([.keysManage, .dataWrite, .modelsWrite, .modelsPromote, .modelsApprove, .deploymentsWrite, .predict, .jobsWrite])
         case .dataScientist: return readML.union([.keysManage, .dataWrite, .modelsWrite, .predict, .jobsWrite])
         case .viewer: return readML
         case .auditor: return readML.union([.auditRead])

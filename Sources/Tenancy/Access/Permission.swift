@@ -31,6 +31,8 @@ public enum Permission: String, CaseIterable, Sendable, Codable, Comparable {
     case modelsWrite = "models.write"
     /// Promote model versions past their gates and move aliases.
     case modelsPromote = "models.promote"
+    /// Approve or reject another member's promotion request when the model's gates require a reviewer.
+    case modelsApprove = "models.approve"
     /// Read deployments and their metrics.
     case deploymentsRead = "deployments.read"
     /// Create, change and roll back deployments.
@@ -64,6 +66,7 @@ public enum Permission: String, CaseIterable, Sendable, Codable, Comparable {
         case .modelsRead: "Read runs and models"
         case .modelsWrite: "Train and register models"
         case .modelsPromote: "Promote models"
+        case .modelsApprove: "Approve others' model promotions"
         case .deploymentsRead: "Read deployments"
         case .deploymentsWrite: "Change deployments"
         case .predict: "Call prediction endpoints"
