@@ -40,4 +40,8 @@ public enum AgentEndpoint {
     public static func result(_ job: String) -> String { "/agent/v1/jobs/\(job)/result" }
     /// `POST` (long-poll, empty body) → ``GangStatus``: the barrier a gang member waits at before starting.
     public static func gang(_ job: String) -> String { "/agent/v1/jobs/\(job)/gang" }
+    /// `GET` → the job's input rows as CSV (a `train.builtin` job's dataset version, decrypted, streamed).
+    public static func input(_ job: String) -> String { "/agent/v1/jobs/\(job)/input" }
+    /// `POST` `{"params": {…}, "tags": {…}}` with the job's token → 204: merges into the run the job trains for.
+    public static func runParameters(_ run: String) -> String { "/agent/v1/runs/\(run)/params" }
 }

@@ -1,5 +1,6 @@
 public import AgentProtocol
 import BlockingPool
+import FalajCrypto
 public import Foundation
 import HTTPClient
 import Synchronization
@@ -107,6 +108,40 @@ public final class AgentClient: Sendable {
             method: "PUT", url: url(AgentEndpoint.artifact(job.uuidString.lowercased(), path: encoded)), headers: headerFields,
             body: .stream(FileChunks(path: file), length: size), timeout: .seconds(3600)))
         return try decode(response)
+    }
+
+    /// `GET …/input` into the file at `path` (written on ``BlockingPool/shared``), returning its size and SHA-256 (hex).
+    public func downloadInput(job: UUID, token: String, to path: String) async throws(AgentClientError) -> (sizeBytes: Int64, sha256: String) {
+        let request = HTTPClientRequest(
+            method: "GET", url: url(AgentEndpoint.input(job.uuidString.lowercased())), headers: headers(bearer: token, contentType: nil), timeout: .seconds(3600))
+        do {
+            return try await http.execute(request) { head, body in
+                guard (200..<300).contains(head.status) else {
+                    throw Self.problem(HTTPClientResponse(head: head, body: try await body.collect(upTo: 64 << 10)))
+                }
+                let file = try await BlockingPool.shared.run { () throws -> FileHandle in
+                    guard FileManager.default.createFile(atPath: path, contents: nil) else {
+                        throw AgentClientError(.rejected, message: "cannot create \(path)")
+                    }
+                    return try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+                }
+                defer { try? file.close() }
+                let hasher = SHA256.Hasher()
+                var size: Int64 = 0
+                for try await chunk in body {
+                    hasher.update(chunk)
+                    size += Int64(chunk.count)
+                    try await BlockingPool.shared.run { try file.write(contentsOf: chunk) }
+                }
+                return (size, Hex.encode(hasher.finalize()))
+            }
+        } catch let error as AgentClientError {
+            throw error
+        } catch let error as HTTPClientError {
+            throw AgentClientError(.unavailable, message: "cannot reach \(serverURL): \(error.message)")
+        } catch {
+            throw AgentClientError(.unavailable, message: "input download failed: \(error)")
+        }
     }
 
     /// Runs `operation` until it succeeds or fails with something other than ``AgentClientError/Kind/unavailable``,

@@ -1,5 +1,6 @@
 public import AgentProtocol
 import Foundation
+import Learning
 import BlockingPool
 
 /// What a built-in job gets: its lease, where to write output files, and ways to log and report metrics.
@@ -12,6 +13,11 @@ public struct BuiltinJobContext: Sendable {
     public let inventory: AgentInventory
     let logBuffer: LogBuffer
     let eventSink: @Sendable (JobEventReport) async -> Void
+    let inputDownloader: @Sendable (String) async throws -> (sizeBytes: Int64, sha256: String)
+
+    /// Downloads the job's input (`GET /agent/v1/jobs/:job/input`) into the file at `path`, retrying while the server
+    /// is unavailable; returns its size and SHA-256 (hex).
+    public func downloadInput(to path: String) async throws -> (sizeBytes: Int64, sha256: String) { try await inputDownloader(path) }
 
     /// Appends a line to the job's log.
     public func log(_ line: String) { logBuffer.appendLine(line) }
@@ -45,10 +51,11 @@ public struct BuiltinJobRegistry: Sendable {
     /// The kinds registered.
     public var kinds: [String] { jobs.keys.sorted() }
 
-    /// The registry with the agent's own built-ins: `node.diagnostics`.
+    /// The registry with the agent's own built-ins: `node.diagnostics` and `train.builtin`.
     public static var standard: BuiltinJobRegistry {
         var registry = BuiltinJobRegistry()
         registry.register("node.diagnostics", NodeDiagnostics.run)
+        registry.register(BuiltinTrainingJob.kind, BuiltinTrainer.run)
         return registry
     }
 }

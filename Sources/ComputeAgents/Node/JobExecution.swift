@@ -96,7 +96,10 @@ struct JobExecution: Sendable {
     private func runBuiltin(_ builtin: @escaping BuiltinJob, buffer: LogBuffer) async -> JobResultReport {
         let context = BuiltinJobContext(
             job: job, outputDirectory: workDirectory + "/output", inventory: inventory, logBuffer: buffer,
-            eventSink: { event in await postEvent(event) })
+            eventSink: { event in await postEvent(event) },
+            inputDownloader: { [client, job] path in
+                try await AgentClient.retrying { try await client.downloadInput(job: job.jobID, token: job.token, to: path) }
+            })
         await postEvent(JobEventReport(kind: .started))
         let timeout = Duration.seconds(max(1, job.timeoutSeconds))
         let clock = ContinuousClock()

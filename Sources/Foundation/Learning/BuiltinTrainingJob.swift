@@ -1,4 +1,5 @@
 public import Foundation
+public import Tabular
 
 /// The spec of a `train.builtin` job, as the control plane writes it and the agent's built-in executor reads it: the
 /// run it belongs to, the dataset version to learn from (fetched with the job's token from
@@ -28,6 +29,8 @@ public struct BuiltinTrainingJob: Sendable, Equatable, Codable {
     public var runID: UUID
     /// What it learns from.
     public var dataset: DatasetInput
+    /// The dataset version's columns (the CSV's header, with types).
+    public var columns: [Column]
     /// What to train.
     public var training: TrainingSpec
 
@@ -39,14 +42,15 @@ public struct BuiltinTrainingJob: Sendable, Equatable, Codable {
     public static let reportFileName = "report.json"
 
     /// Creates a spec.
-    public init(runID: UUID, dataset: DatasetInput, training: TrainingSpec) {
+    public init(runID: UUID, dataset: DatasetInput, columns: [Column], training: TrainingSpec) {
         self.runID = runID
         self.dataset = dataset
+        self.columns = columns
         self.training = training
     }
 
     enum CodingKeys: String, CodingKey {
-        case dataset, training
+        case dataset, columns, training
         case runID = "run_id"
     }
 }

@@ -32,7 +32,7 @@ public struct Runs: Sendable {
         }
         if target.type == .timestamp { throw PlatformError.invalid(field: "training.target", "'\(target.name)' is a timestamp; choose a number or a class to predict") }
         let runID = UUID()
-        let spec = BuiltinTrainingJob(runID: runID, dataset: input, training: form.training)
+        let spec = BuiltinTrainingJob(runID: runID, dataset: input, columns: version.columns, training: form.training)
         let memory = min(Int64(16) << 30, max(Int64(1) << 30, version.sizeBytes * 16))
         let submission = JobSubmission(
             kind: BuiltinTrainingJob.kind, name: "Train \(form.training.target) from \(form.dataset) v\(version.version)",

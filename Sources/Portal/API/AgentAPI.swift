@@ -1,6 +1,7 @@
 import AgentProtocol
 import ComputeAgents
 import Foundation
+import Platform
 import HTTPTypes
 import WebServer
 
@@ -63,6 +64,19 @@ enum AgentAPI {
             let report = try await request.decodeJSON(JobResultReport.self, decoder: AgentProtocol.decoder, maximumSize: maximumJSONSize)
             return try json(try await services.dispatcher.reportResult(try request.requireJob(), report))
         }
+        routes.get("/agent/v1/jobs/:job/input", access: .jobToken) { request in
+            let input = try await environment.requirePlatform().runs.jobInput(try request.requireJob())
+            return Response(
+                headerFields: [.contentType: "text/csv; charset=utf-8", .contentLength: String(input.sizeBytes), .cacheControl: "no-store"],
+                body: .stream { writer in try await input.stream { bytes in try await writer.write(bytes) } }
+            )
+        }
+        routes.post("/agent/v1/runs/:run/params", access: .jobToken) { request in
+            guard let run = UUID(uuidString: try request.segment("run")) else { throw PlatformError.notFound("No such run") }
+            let body = try await request.decodeJSON(RunParametersBody.self, maximumSize: maximumJSONSize)
+            try await environment.requirePlatform().runs.logParameters(run: run, params: body.params ?? [:], tags: body.tags ?? [:], scope: try request.requireJob())
+            return Response(status: .noContent)
+        }
         routes.post("/agent/v1/jobs/:job/gang", access: .jobToken) { request in
             let services = try environment.requireComputeAgents()
             return try json(try await services.dispatcher.gangStatus(try request.requireJob()))
@@ -97,4 +111,10 @@ extension PortalEnvironment {
         guard let computeAgents else { throw HTTPError(.serviceUnavailable, "Compute agents and jobs are not enabled on this server") }
         return computeAgents
     }
+}
+
+/// `POST /agent/v1/runs/:run/params`: names and values to merge into the run (strings; numbers are sent as text).
+struct RunParametersBody: Decodable {
+    var params: [String: String]?
+    var tags: [String: String]?
 }

@@ -95,6 +95,8 @@ enum ProjectsAPI {
         DatasetVersionsAPI.add(to: &routes, environment: environment)
         FeaturesAPI.add(to: &routes, environment: environment)
         FeatureLifecycleAPI.add(to: &routes, environment: environment)
+        RunsAPI.add(to: &routes, environment: environment)
+        ModelsAPI.add(to: &routes, environment: environment)
     }
 }
 

@@ -125,8 +125,9 @@ struct AccessMiddleware: Middleware {
             }
             request.attributes[PrincipalKey.self] = .agent(agent)
         case .jobToken:
+            // A path naming a job must name the token's; paths without one (a run's) check the link themselves.
             guard let scope = try await computeAgents.dispatcher.authenticateJob(bearer),
-                request.parameters["job"].flatMap(UUID.init(uuidString:)) == scope.jobID
+                request.parameters["job"] == nil || request.parameters["job"].flatMap(UUID.init(uuidString:)) == scope.jobID
             else {
                 throw HTTPError(.unauthorized, "The job token is not valid for this job: unknown, or its lease has ended", headerFields: challenge)
             }
