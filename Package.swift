@@ -259,7 +259,7 @@ let package = Package(
         .testTarget(
             name: "PortalTests",
             dependencies: [
-                "Portal", "Platform", "Tabular", "ComputeAgents", "AgentProtocol", "Tenancy", "Residency", "PostgresClient", "WebServer", "TestSupport",
+                "Portal", "Platform", "Tabular", "Learning", "ComputeAgents", "AgentProtocol", "Tenancy", "Residency", "PostgresClient", "WebServer", "TestSupport",
                 "FalajCrypto", .product(name: "HTTPTypes", package: "swift-http-types"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings

@@ -18,6 +18,8 @@ final class PortalTestServer: Sendable {
     let catalog: RouteCatalog
     /// The registry, job queue and dispatcher the portal uses.
     let computeAgents: ComputeAgentsServices
+    /// The ML lifecycle's services (datasets, runs, registry).
+    let platform: PlatformServices
     /// The folder of the per-region blob stores (`<blobRoot>/<region>/tenants/<tenant>/…`).
     let blobRoot: URL
     private let group: ServiceGroup
@@ -28,7 +30,7 @@ final class PortalTestServer: Sendable {
 
     private init(
         environment: TenancyTestEnvironment, server: HTTPServer, router: Router, catalog: RouteCatalog, computeAgents: ComputeAgentsServices,
-        blobRoot: URL, backgroundServices: [any Service], logger: Logger
+        platform: PlatformServices, blobRoot: URL, backgroundServices: [any Service], logger: Logger
     ) {
         self.blobRoot = blobRoot
         self.environment = environment
@@ -36,6 +38,7 @@ final class PortalTestServer: Sendable {
         self.router = router
         self.catalog = catalog
         self.computeAgents = computeAgents
+        self.platform = platform
         let group = ServiceGroup(services: [server] + backgroundServices, gracefulShutdownSignals: [], logger: logger)
         self.group = group
         self.runTask = Task { try await group.run() }
@@ -81,7 +84,7 @@ final class PortalTestServer: Sendable {
             configuration.eventLoopCount = 1
             let server = try HTTPServer(configuration: configuration, responder: router, logger: logger)
             return PortalTestServer(
-                environment: environment, server: server, router: router, catalog: catalog, computeAgents: computeAgents, blobRoot: blobRoot,
+                environment: environment, server: server, router: router, catalog: catalog, computeAgents: computeAgents, platform: platform, blobRoot: blobRoot,
                 backgroundServices: platform.backgroundServices + (agents == nil ? [] : computeAgents.backgroundServices), logger: logger
             )
         } catch {

@@ -64,7 +64,7 @@ public struct Runs: Sendable {
         environment["FALAJ_RUN_ID"] = runID.uuidString.lowercased()
         let spec = CommandJobSpec(command: form.command, environment: environment)
         let submission = JobSubmission(
-            kind: "train.command", name: form.name.isEmpty ? form.command.joined(separator: " ").prefix(200).description : form.name,
+            kind: "train.command", name: form.name.isEmpty ? Self.jobName(for: form.command) : form.name,
             specJSON: String(decoding: try JSONEncoder().encode(spec), as: UTF8.self), resources: form.resources, maxAttempts: form.maxAttempts,
             timeoutSeconds: form.timeoutSeconds)
         return try await start(
@@ -156,6 +156,12 @@ public struct Runs: Sendable {
             if let depth = boosting.maximumDepth { params["max_depth"] = String(depth) }
         }
         return params
+    }
+
+    /// A job name for a command: its words with control characters as spaces, at most 200 characters.
+    static func jobName(for command: [String]) -> String {
+        let text = command.joined(separator: " ").unicodeScalars.map { $0.properties.generalCategory == .control ? " " : String($0) }.joined()
+        return String(text.prefix(200))
     }
 
     /// Why an experiment name cannot be used, or nil.

@@ -1,0 +1,177 @@
+import AgentProtocol
+import ComputeAgents
+import FalajCrypto
+import Foundation
+import Learning
+import Platform
+import PostgresClient
+import Residency
+import Tabular
+import Tenancy
+import TestSupport
+import Testing
+
+/// The training issue's end-to-end scenarios on a real portal and a real `falaj-agent`: built-in runs with every
+/// algorithm, registration, gated promotion with approval and its audit; a custom command logging through
+/// `clients/python/falaj_client.py` and registering its own model file.
+@Suite(.serialized) struct TrainingEndToEndTests {
+    /// 600 customers: `churned` follows usage and plan, `spend` is linear in usage and tenure.
+    static func churnCSV() -> String {
+        var generator = SystemRandomNumberGenerator()
+        var lines = ["customer,usage,plan,tenure,spend,churned"]
+        for index in 0..<600 {
+            let usage = Double.random(in: 0..<10, using: &generator)
+            let plan = ["free", "pro", "team"][index % 3]
+            let tenure = Int.random(in: 1..<60, using: &generator)
+            let churned = usage + (plan == "free" ? -1.5 : 0) + Double.random(in: -1..<1, using: &generator) < 4
+            let spend = 12 * usage + 0.5 * Double(tenure) + Double.random(in: -1..<1, using: &generator)
+            lines.append("c-\(index),\(String(format: "%.3f", usage)),\(plan),\(tenure),\(String(format: "%.2f", spend)),\(churned)")
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    @Test func builtInRunsRegisterAndAGatedPromotionIsBlockedThenApprovedWithItsAudit() async throws {
+        try await AgentCluster.with { cluster in
+            let agent = try await cluster.agent(region: "me-central-1")
+            let platform = cluster.server.platform
+            let owner = cluster.owner
+            _ = try await platform.projects.create(ProjectForm(name: "Churn", slug: "churn"), context: owner)
+            _ = try await platform.datasets.create(DatasetForm(name: "customers"), project: "churn", context: owner)
+            let bytes = Array(Self.churnCSV().utf8)
+            let body = AsyncThrowingStream<[UInt8], any Error> { $0.yield(bytes); $0.finish() }
+            _ = try await platform.datasets.upload(
+                body, to: "customers", project: "churn", settings: IngestionSettings(format: .csv), sourceName: "customers.csv", context: owner)
+
+            let jobs = cluster.server.computeAgents.jobs
+            let quota = JobQuota(maximumActiveJobs: 10, isGPUAllowed: false, maximumNodes: 1)
+            var runs: [RunSummary] = []
+            for (target, algorithm) in [("churned", TrainingSpec.Algorithm.boostedTrees), ("churned", .logistic), ("spend", .ridge)] {
+                let form = BuiltinRunForm(experiment: "baseline", dataset: "customers", training: TrainingSpec(target: target, algorithm: algorithm))
+                runs.append(try await platform.runs.startBuiltin(form, project: "churn", jobs: jobs, quota: quota, context: owner))
+            }
+            for run in runs {
+                let job = try await cluster.waitFor(run.jobID, timeout: .seconds(180)) { $0.summary.state.isFinal }
+                let log = try await cluster.log(run.jobID)
+                #expect(job.summary.state == .succeeded, "\(job.summary.message) \(log) \(agent.log)")
+            }
+            let trees = try await platform.runs.get(runs[0].number, project: "churn", context: owner)
+            let report = try #require(trees.report, "report.json was stored and read back")
+            #expect(report.task == .binary && report.excluded.map(\.name) == ["customer"])
+            #expect(try #require(trees.summary.finalMetrics["roc_auc"]) > 0.8, "\(trees.summary.finalMetrics)")
+            #expect((trees.metrics["training_loss"]?.count ?? 0) == report.iterations, "one loss point per iteration")
+            #expect(trees.summary.params["algorithm"] == "boosted_trees" && trees.summary.inputs.dataset?.version == 1)
+            #expect(trees.usage.wallSeconds > 0)
+            let ridge = try await platform.runs.get(runs[2].number, project: "churn", context: owner)
+            #expect(ridge.report?.task == .regression && (ridge.summary.finalMetrics["r2"] ?? 0) > 0.95, "\(ridge.summary.finalMetrics)")
+            let listed = try await platform.runs.list(project: "churn", experiment: "baseline", context: owner)
+            #expect(listed.map(\.number) == [3, 2, 1] && listed.allSatisfy { $0.state == .succeeded })
+
+            // Register both classifiers; the gates ask for AUC ≥ 0.8, no more than 0.01 worse than the champion, and a reviewer.
+            let gates = PromotionGates(
+                metrics: [.init(metric: "roc_auc", min: 0.8), .init(metric: "roc_auc", maxRegression: 0.01)], requireApproval: true)
+            _ = try await platform.models.create(name: "churn", gates: gates, project: "churn", context: owner)
+            let first = try await platform.models.register(VersionRegistration(run: runs[0].number), model: "churn", project: "churn", context: owner)
+            let second = try await platform.models.register(VersionRegistration(run: runs[1].number), model: "churn", project: "churn", context: owner)
+            #expect(first.version == 1 && second.version == 2 && first.format == "falaj-model")
+            #expect(first.signature?.inputs.map(\.name) == ["usage", "plan", "tenure", "spend"] && first.signature?.output.classes == ["false", "true"])
+            #expect(first.lineage.run?.number == runs[0].number && first.lineage.datasets.first?.name == "customers")
+
+            let pending = try await platform.models.promote(version: 1, to: "champion", reason: "first model", model: "churn", project: "churn", context: owner)
+            #expect(pending.state == .pending, "\(pending.gateResults)")
+            #expect(pending.gateResults.contains { $0.gate == "compliance:training_residency" && $0.passed && $0.detail.contains("me-central-1") })
+            await #expect(throws: PlatformError.self) {
+                _ = try await platform.models.approve(pending.id, model: "churn", project: "churn", context: owner)
+            }
+            let reviewer = try await APIFixtures.member(cluster.server, owner, email: "reviewer@gulf.example", role: "ml_engineer")
+            let applied = try await platform.models.approve(pending.id, reason: "looks good", model: "churn", project: "churn", context: reviewer)
+            #expect(applied.state == .applied && applied.decidedBy?.hasPrefix("user:") == true)
+
+            // A stricter floor blocks version 2 and says which gate failed; nothing moves.
+            let strict = PromotionGates(metrics: [.init(metric: "roc_auc", min: 0.9999)], requireApproval: false)
+            _ = try await platform.models.setGates(strict, model: "churn", project: "churn", context: owner)
+            let blocked = try await platform.models.promote(version: 2, to: "champion", model: "churn", project: "churn", context: owner)
+            #expect(blocked.state == .blocked && blocked.failures.contains("metric:roc_auc"), "\(blocked.gateResults)")
+            let (model, _, history) = try await platform.models.get("churn", project: "churn", context: owner)
+            #expect(model.aliases == ["champion": 1] && history.map(\.state) == [.blocked, .applied])
+
+            // The version downloads as the model file the run wrote, and it predicts.
+            let collected = DigestBox()
+            let bytesBox = ByteBox()
+            let (version, stream) = try await platform.models.download(1, of: "churn", project: "churn", context: owner)
+            try await stream { chunk in collected.update(chunk); bytesBox.append(chunk) }
+            #expect(Hex.encode(collected.finish()) == version.sha256)
+            let file = try ModelFile.decode(bytesBox.bytes)
+            #expect(["false", "true"].contains(file.predict([.float(9.5), .string("pro"), .int(12), .float(120)]).label))
+
+            let actions = try await cluster.server.environment.router.withTenantTransaction(owner.tenantID) { connection in
+                try await connection.query("SELECT action FROM audit_events WHERE action LIKE 'model.%' OR action = 'run.started' ORDER BY sequence")
+                    .map { try $0["action", as: String.self] }
+            }
+            for action in ["run.started", "model.created", "model.version_registered", "model.promotion_requested", "model.promotion_approved",
+                           "model.alias_moved", "model.gates_changed", "model.downloaded"] {
+                #expect(actions.contains(action), "audit has \(action): \(actions)")
+            }
+            #expect(actions.filter { $0 == "model.promotion_requested" }.count == 2, "the blocked request is audited too")
+        }
+    }
+
+    @Test func aCustomCommandLogsThroughThePythonClientAndRegistersItsModel() async throws {
+        try await AgentCluster.with { cluster in
+            let agent = try await cluster.agent(region: "me-central-1")
+            let platform = cluster.server.platform
+            _ = try await platform.projects.create(ProjectForm(name: "Vision", slug: "vision"), context: cluster.owner)
+            let clientFolder = FalajProcess.packageRoot.appendingPathComponent("clients/python").path
+            let script = """
+                import os, sys
+                sys.path.insert(0, \(String(reflecting: clientFolder)))
+                from falaj_client import Run, FalajError
+                run = Run()
+                run.log_params({"lr": 0.01, "epochs": 3})
+                run.set_tags({"framework": "none"})
+                for epoch in range(3):
+                    run.log_metrics({"loss": 1.0 / (epoch + 1), "accuracy": 0.5 + 0.1 * epoch}, step=epoch)
+                with open(os.path.join(run.output_dir, "model.bin"), "wb") as f:
+                    f.write(b"weights" * 1000)
+                open("notes.txt", "w").write("trained")
+                print("receipt", run.log_artifact("notes.txt", "extra/notes.txt"))
+                try:
+                    run.log_metric("x" * 201, 1.0)
+                except FalajError as error:
+                    print("refused", error.status, error.message)
+                try:
+                    run.log_metric("bad", float("nan"))
+                except ValueError as error:
+                    print("not sent:", error)
+                """
+            let form = CommandRunForm(experiment: "custom", command: ["/usr/bin/python3", "-c", script], params: ["script": "inline"])
+            let run = try await platform.runs.startCommand(
+                form, project: "vision", jobs: cluster.server.computeAgents.jobs, quota: JobQuota(maximumActiveJobs: 10, isGPUAllowed: false, maximumNodes: 1),
+                context: cluster.owner)
+            let job = try await cluster.waitFor(run.jobID, timeout: .seconds(120)) { $0.summary.state.isFinal }
+            let log = try await cluster.log(run.jobID)
+            #expect(job.summary.state == .succeeded, "\(job.summary.message) \(log) \(agent.log)")
+            #expect(log.contains("refused 422") && log.contains("at most 200 characters"), "a bad metric is refused with the reason: \(log)")
+            #expect(log.contains("not sent: metric 'bad' is nan"), "\(log)")
+            let detail = try await platform.runs.get(run.number, project: "vision", context: cluster.owner)
+            #expect(detail.summary.params == ["script": "inline", "lr": "0.01", "epochs": "3"] && detail.summary.tags == ["framework": "none"])
+            #expect(detail.metrics["loss"]?.map(\.step) == [0, 1, 2] && detail.summary.finalMetrics["accuracy"].map { abs($0 - 0.7) < 1e-9 } == true)
+            #expect(Set(detail.job.artifacts.map(\.path)) == ["model.bin", "extra/notes.txt"])
+
+            let signature = ModelSignature(inputs: [Column(name: "pixels", type: .string)], output: .init(type: "tensor"))
+            let version = try await platform.models.register(
+                VersionRegistration(run: run.number, artifact: "model.bin", signature: signature), model: "digits", project: "vision", context: cluster.owner)
+            #expect(version.format == "custom" && version.sizeBytes == 7000 && version.metrics["loss"] == 1.0 / 3)
+            #expect(version.lineage.code?.command?.first == "/usr/bin/python3" && version.lineage.params["lr"] == "0.01")
+            await #expect(throws: PlatformError.self) {
+                _ = try await platform.models.register(VersionRegistration(run: run.number, artifact: "missing.bin"), model: "digits", project: "vision", context: cluster.owner)
+            }
+        }
+    }
+}
+
+/// Bytes gathered from a sink.
+final class ByteBox: @unchecked Sendable {
+    // @unchecked Sendable: the sink is called sequentially by one reader.
+    private(set) var bytes: [UInt8] = []
+    func append(_ chunk: [UInt8]) { bytes += chunk }
+}
