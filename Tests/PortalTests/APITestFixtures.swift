@@ -58,7 +58,7 @@ enum APIFixtures {
         }.joined(separator: "/")
     }
 
-    /// A minimal JSON body that matches `schema`: strings "sample", integers 30, booleans false, empty arrays.
+    /// A minimal JSON body that matches `schema`: strings "sample", integers 30, numbers 0.5, booleans false, empty arrays.
     static func sampleBody(_ schema: JSONValue?) -> String? {
         guard let schema else { return nil }
         let data = try! JSONEncoder().encode(sample(schema))
@@ -74,6 +74,7 @@ enum APIFixtures {
             return .object(properties.mapValues(sample))
         case .string("array")?: return []
         case .string("integer")?: return 30
+        case .string("number")?: return .number(0.5)
         case .string("boolean")?: return false
         default: return "sample"
         }

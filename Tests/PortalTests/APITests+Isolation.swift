@@ -73,7 +73,10 @@ extension APITests {
                 "/api/v1/projects": [["project": "bravo-secret", "dataset": "ledger", "version": "1", "group": "customer_stats", "service": "bravo-svc"]],
                 "/api/v1/feature-groups": [["id": bGroup]],
             ]
-            let bodies = ["/api/v1/members/:id": #"{"role":"viewer"}"#, "/api/v1/members/:id/mfa-requirement": #"{"required":true}"#]
+            let bodies = [
+                "/api/v1/members/:id": #"{"role":"viewer"}"#, "/api/v1/members/:id/mfa-requirement": #"{"required":true}"#,
+                "/api/v1/projects/:project/runs": #"{"dataset":"ledger","training":{"target":"amount"}}"#,
+            ]
             let browser = server.browser()
             var called = 0
             for entry in server.catalog.all where entry.pattern.hasPrefix("/api/v1/") && entry.pattern.contains("/:") {

@@ -129,6 +129,41 @@ import Testing
                         VALUES (\(tenant), \(project), \(try #require(owner.context.actor.userID)), 'system')
                         """
                     )
+                    // Runs and the registry: an experiment with a run (on its own job), a model with a version, an alias, a promotion.
+                    let (job, experiment, run, model) = (UUID(), UUID(), UUID(), UUID())
+                    try await connection.execute(
+                        """
+                        INSERT INTO jobs (tenant_id, id, kind, cpu_millis, memory_bytes, fair_seq, allowed_regions, submitted_by)
+                        VALUES (\(tenant), \(job), 'train.builtin', 1000, 0, 1, ARRAY['eu-west-1'], 'system')
+                        """
+                    )
+                    try await connection.execute(
+                        "INSERT INTO experiments (tenant_id, id, project_id, name, created_by) VALUES (\(tenant), \(experiment), \(project), 'default', 'system')"
+                    )
+                    try await connection.execute(
+                        """
+                        INSERT INTO runs (tenant_id, id, project_id, experiment_id, number, kind, job_id, created_by)
+                        VALUES (\(tenant), \(run), \(project), \(experiment), 1, 'builtin', \(job), 'system')
+                        """
+                    )
+                    try await connection.execute(
+                        "INSERT INTO registered_models (tenant_id, id, project_id, name, created_by) VALUES (\(tenant), \(model), \(project), 'churn', 'system')"
+                    )
+                    try await connection.execute(
+                        """
+                        INSERT INTO model_versions (tenant_id, model_id, version, run_id, blob_name, file_name, size_bytes, sha256, format, registered_by)
+                        VALUES (\(tenant), \(model), 1, \(run), 'models/x', 'model.falaj', 1, \(String(repeating: "d", count: 64)), 'falaj-model', 'system')
+                        """
+                    )
+                    try await connection.execute(
+                        "INSERT INTO model_aliases (tenant_id, model_id, alias, version, updated_by) VALUES (\(tenant), \(model), 'champion', 1, 'system')"
+                    )
+                    try await connection.execute(
+                        """
+                        INSERT INTO model_promotions (tenant_id, id, model_id, version, alias, state, requested_by)
+                        VALUES (\(tenant), \(UUID()), \(model), 1, 'champion', 'applied', 'system')
+                        """
+                    )
                 }
                 tenants.append(owner)
             }

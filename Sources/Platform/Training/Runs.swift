@@ -21,6 +21,7 @@ public struct Runs: Sendable {
     public func startBuiltin(_ form: BuiltinRunForm, project slug: String, jobs: JobQueue, quota: JobQuota, context request: RequestContext) async throws -> RunSummary {
         try request.requirePlatform(.modelsWrite)
         try request.requirePlatform(.dataRead)
+        try await requireProject(slug, request: request)
         var problems = form.training.problems.reduce(into: [String: String]()) { $0["training." + $1.key] = $1.value }
         if let problem = Self.experimentNameProblem(form.experiment) { problems["experiment"] = problem }
         if form.name.count > 200 { problems["name"] = "Keep the name under 200 characters" }
@@ -48,6 +49,7 @@ public struct Runs: Sendable {
     /// - Throws: as ``startBuiltin(_:project:jobs:quota:context:)``; `command` must not be empty.
     public func startCommand(_ form: CommandRunForm, project slug: String, jobs: JobQueue, quota: JobQuota, context request: RequestContext) async throws -> RunSummary {
         try request.requirePlatform(.modelsWrite)
+        try await requireProject(slug, request: request)
         var problems: [String: String] = [:]
         if form.command.isEmpty || form.command[0].isEmpty { problems["command"] = "Give the program to run and its arguments, e.g. [\"python3\", \"train.py\"]" }
         if let problem = Self.experimentNameProblem(form.experiment) { problems["experiment"] = problem }
@@ -118,6 +120,12 @@ public struct Runs: Sendable {
             }
             return try RunSummary(run)
         }
+    }
+
+    /// Throws ``PlatformError/notFound(_:)`` unless the caller sees the project (checked before the form, so a
+    /// foreign project's name is a 404 whatever the body says).
+    private func requireProject(_ slug: String, request: RequestContext) async throws {
+        _ = try await context.router.withTenantTransaction(request.tenantID) { try await Projects.find(slug, for: request, on: $0) }
     }
 
     /// The dataset, its version (latest when `number` is nil) and the reference a run records.

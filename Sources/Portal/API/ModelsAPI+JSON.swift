@@ -39,7 +39,13 @@ struct RegisterVersionRequest: Decodable {
             "run": ["type": "integer", "description": "The run's number"],
             "artifact": Schema.string("The artifact holding the model (default model.falaj, what built-in runs write)"),
             "description": Schema.string(),
-            "signature": ["type": "object", "description": "Custom models: {inputs: [{name, type}], output: {type, classes?}}"],
+            "signature": Schema.object(
+                [
+                    "inputs": Schema.array(Schema.object(["name": Schema.string(), "type": Schema.string("int, float, bool, string, timestamp or category")])),
+                    "output": Schema.object(["type": Schema.string("class, number or tensor"), "classes": Schema.array(Schema.string())], required: ["type"]),
+                ],
+                required: ["inputs", "output"]
+            ),
         ],
         required: ["run"]
     )
