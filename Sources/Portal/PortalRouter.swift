@@ -52,6 +52,8 @@ public enum PortalRouter {
         JobPages.add(to: &routes, pages: pages)
         NodePages.add(to: &routes, pages: pages)
         ProjectPages.add(to: &routes, pages: pages)
+        TrainingPages.add(to: &routes, pages: pages)
+        ModelPages.add(to: &routes, pages: pages)
         FeaturePages.add(to: &routes, pages: pages)
         ProjectAccessPages.add(to: &routes, pages: pages)
         AccountAPI.add(to: &routes, environment: environment)

@@ -104,7 +104,10 @@ struct JobExecution: Sendable {
         let timeout = Duration.seconds(max(1, job.timeoutSeconds))
         let clock = ContinuousClock()
         let deadline = clock.now + timeout
-        return await withTaskGroup(of: JobResultReport?.self) { group in
+        // A built-in runs inside the agent: its CPU time is the agent process's while it ran (other jobs' built-ins
+        // included, so an upper bound), its peak memory the process's high-water mark.
+        let cpuBefore = ProcessUsage.cpuSeconds()
+        var report = await withTaskGroup(of: JobResultReport?.self) { group in
             group.addTask {
                 do {
                     try await builtin(context)
@@ -128,6 +131,9 @@ struct JobExecution: Sendable {
             group.cancelAll()
             return first ?? JobResultReport(outcome: .cancelled, message: control.cancelReason ?? "cancelled")
         }
+        report.cpuSeconds = max(0, ProcessUsage.cpuSeconds() - cpuBefore)
+        report.peakMemoryBytes = ProcessUsage.peakMemoryBytes()
+        return report
     }
 
     /// Posts one event, retrying while the server is unavailable; refused events are logged and dropped.
@@ -204,5 +210,24 @@ enum ArtifactScan {
             }
         }
         return files
+    }
+}
+
+/// The agent process's own resource usage (getrusage of RUSAGE_SELF).
+enum ProcessUsage {
+    /// User plus system CPU seconds used so far.
+    static func cpuSeconds() -> Double {
+        var usage = rusage()
+        guard getrusage(RUSAGE_SELF.rawValue, &usage) == 0 else { return 0 }
+        let user = Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
+        let system = Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
+        return user + system
+    }
+
+    /// The resident-set high-water mark in bytes (Linux reports kilobytes).
+    static func peakMemoryBytes() -> Int64 {
+        var usage = rusage()
+        guard getrusage(RUSAGE_SELF.rawValue, &usage) == 0 else { return 0 }
+        return Int64(usage.ru_maxrss) * 1024
     }
 }

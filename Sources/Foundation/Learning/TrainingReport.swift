@@ -75,9 +75,9 @@ public struct TrainingReport: Sendable, Equatable, Codable {
         }
     }
 
-    /// Whether a smaller value of `metric` is better (errors and losses) rather than a larger one.
+    /// Whether a smaller value of `metric` is better (errors, losses, durations) rather than a larger one.
     public static func lowerIsBetter(_ metric: String) -> Bool {
-        ["rmse", "mae", "mse", "log_loss", "loss"].contains(metric) || metric.hasSuffix("_loss") || metric.hasSuffix("_error")
+        ["rmse", "mae", "mse", "log_loss", "loss"].contains(metric) || metric.hasSuffix("_loss") || metric.hasSuffix("_error") || metric.hasSuffix("_seconds")
     }
 
     enum CodingKeys: String, CodingKey {

@@ -68,17 +68,7 @@ enum ModelsAPI {
             "/api/v1/projects/:project/models/:model/versions/:version/file", access: .permission(.modelsRead),
             documentation: APIDocumentation(summary: "The version's model file, decrypted and streamed; audited as a download", responseSchema: Schema.string("bytes"))
         ) { request in
-            guard let number = request.parameters["version"].flatMap({ Int($0) }), number >= 1 else { throw PlatformError.notFound("No such version") }
-            let (version, stream) = try await environment.requirePlatform().models.download(
-                number, of: try request.segment("model"), project: try request.segment("project"), context: try request.requireContext())
-            let fileName = "\(try request.segment("model"))-v\(number)-\(version.fileName)".filter { $0.isLetter || $0.isNumber || "-_.".contains($0) }
-            return Response(
-                headerFields: [
-                    .contentType: "application/octet-stream", .contentLength: String(version.sizeBytes), .cacheControl: "no-store",
-                    HTTPField.Name("Content-Disposition")!: "attachment; filename=\"\(fileName)\"", HTTPField.Name("X-Content-SHA256")!: version.sha256,
-                ],
-                body: .stream { writer in try await stream { bytes in try await writer.write(bytes) } }
-            )
+            try await file(request, platform: try environment.requirePlatform())
         }
 
         routes.add(
@@ -113,5 +103,20 @@ enum ModelsAPI {
                 return try APIResponse.json(PromotionJSON(promotion), status: promotion.state == .blocked ? .conflict : .ok)
             }
         }
+    }
+
+    /// Streams a version's file (`:version`), decrypted, as an attachment; an unknown version is a 404 before any byte.
+    static func file(_ request: Request, platform: PlatformServices) async throws -> Response {
+        guard let number = request.parameters["version"].flatMap({ Int($0) }), number >= 1 else { throw PlatformError.notFound("No such version") }
+        let name = try request.segment("model")
+        let (version, stream) = try await platform.models.download(number, of: name, project: try request.segment("project"), context: try request.requireContext())
+        let fileName = "\(name)-v\(number)-\(version.fileName)".filter { $0.isLetter || $0.isNumber || "-_.".contains($0) }
+        return Response(
+            headerFields: [
+                .contentType: "application/octet-stream", .contentLength: String(version.sizeBytes), .cacheControl: "no-store",
+                HTTPField.Name("Content-Disposition")!: "attachment; filename=\"\(fileName)\"", HTTPField.Name("X-Content-SHA256")!: version.sha256,
+            ],
+            body: .stream { writer in try await stream { bytes in try await writer.write(bytes) } }
+        )
     }
 }

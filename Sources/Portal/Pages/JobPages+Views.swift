@@ -122,9 +122,9 @@ enum JobView {
         let job = detail.summary
         let id = job.id.uuidString.lowercased()
         let metrics = JobMetrics.latest(detail.events).map { metric -> [String: Any] in
-            ["name": metric.name, "value": number(metric.value), "step": metric.step.map(String.init) ?? "—", "time": Pages.format(metric.time)]
+            ["name": metric.name, "value": SVGChart.number(metric.value), "step": metric.step.map(String.init) ?? "—", "time": Pages.format(metric.time)]
         }
-        let charts = JobMetrics.series(detail.events).compactMap(chart)
+        let charts = JobMetrics.series(detail.events).compactMap { SVGChart.chart(title: $0.name, [SVGChart.Line(name: $0.name, points: $0.points)]) }
         let statusLines = detail.events.filter { $0.report.kind == .status }.suffix(20).map {
             ["time": Pages.format($0.report.time), "message": $0.report.message ?? ""]
         }
@@ -171,33 +171,10 @@ enum JobView {
         ]
     }
 
-    private static func number(_ value: Double) -> String {
-        abs(value) >= 1e6 || (abs(value) < 1e-3 && value != 0) ? String(format: "%.4g", value) : String(format: "%.4f", value)
-            .replacingOccurrences(of: #"\.?0+$"#, with: "", options: .regularExpression)
-    }
-
     private static func prettySpec(_ json: String) -> String {
         guard let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)),
             let data = try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
         else { return json }
         return String(decoding: data, as: UTF8.self)
-    }
-
-    /// A small line chart of one metric as SVG coordinates (the template draws the polyline); nil below two points.
-    private static func chart(_ series: JobMetrics.Series) -> [String: Any]? {
-        guard series.points.count >= 2 else { return nil }
-        let width = 320.0, height = 120.0, pad = 6.0
-        let xs = series.points.map(\.x), ys = series.points.map(\.y)
-        let (minX, maxX, minY, maxY) = (xs.min()!, xs.max()!, ys.min()!, ys.max()!)
-        let spanX = maxX > minX ? maxX - minX : 1, spanY = maxY > minY ? maxY - minY : 1
-        let points = series.points.map { point -> String in
-            let x = pad + (point.x - minX) / spanX * (width - 2 * pad)
-            let y = height - pad - (point.y - minY) / spanY * (height - 2 * pad)
-            return String(format: "%.1f,%.1f", x, y)
-        }
-        return [
-            "name": series.name, "points": points.joined(separator: " "), "width": Int(width), "height": Int(height),
-            "min": number(minY), "max": number(maxY), "last": number(ys.last!), "count": series.points.count,
-        ]
     }
 }

@@ -96,7 +96,11 @@ enum ProjectPages {
         return await pages.render("project", request, title: project.name, Pages.merge(base, extra), status: status)
     }
 
-    private static func datasetPage(_ request: Request, pages: Pages, version number: Int?) async throws -> Response {
+    /// A dataset's page showing version `number` (the latest when nil), with `extra` merged into its view model (a
+    /// refused "Train a model" form comes back with its error).
+    static func datasetPage(
+        _ request: Request, pages: Pages, version number: Int?, extra: [String: Any] = [:], status: HTTPResponse.Status = .ok
+    ) async throws -> Response {
         let context = try request.requireContext()
         let platform = try pages.environment.requirePlatform()
         let (slug, name) = (try request.segment("project"), try request.segment("dataset"))
@@ -110,8 +114,12 @@ enum ProjectPages {
             "apiPath": "/api/v1/projects/\(slug)/datasets/\(name)/versions", "baseURL": Pages.baseURL(request),
         ]
         if let shown {
-            model["detail"] = ProjectView.detail(try await platform.datasets.version(shown, of: name, project: slug, context: context), project: slug, dataset: name)
+            let version = try await platform.datasets.version(shown, of: name, project: slug, context: context)
+            model["detail"] = ProjectView.detail(version, project: slug, dataset: name)
+            if context.allows(.modelsWrite) && context.allows(.jobsWrite) {
+                model["train"] = TrainingViews.trainForm(version.version, project: slug, dataset: name)
+            }
         }
-        return await pages.render("dataset", request, title: "\(dataset.name) — \(project.name)", model)
+        return await pages.render("dataset", request, title: "\(dataset.name) — \(project.name)", Pages.merge(model, extra), status: status)
     }
 }
