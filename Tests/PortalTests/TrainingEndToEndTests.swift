@@ -142,6 +142,14 @@ import Testing
                     run.log_metric("bad", float("nan"))
                 except ValueError as error:
                     print("not sent:", error)
+                try:
+                    Run(run_id="00000000-0000-4000-8000-000000000000").log_params({"x": 1})
+                except FalajError as error:
+                    print("foreign run", error.status)
+                try:
+                    run._send("GET", "/agent/v1/jobs/" + run.job_id + "/input", None, {})
+                except FalajError as error:
+                    print("no input", error.status)
                 """
             let form = CommandRunForm(experiment: "custom", command: ["/usr/bin/python3", "-c", script], params: ["script": "inline"])
             let run = try await platform.runs.startCommand(
@@ -152,6 +160,7 @@ import Testing
             #expect(job.summary.state == .succeeded, "\(job.summary.message) \(log) \(agent.log)")
             #expect(log.contains("refused 422") && log.contains("at most 200 characters"), "a bad metric is refused with the reason: \(log)")
             #expect(log.contains("not sent: metric 'bad' is nan"), "\(log)")
+            #expect(log.contains("foreign run 404") && log.contains("no input 404"), "the token reaches only its own run and inputs: \(log)")
             let detail = try await platform.runs.get(run.number, project: "vision", context: cluster.owner)
             #expect(detail.summary.params == ["script": "inline", "lr": "0.01", "epochs": "3"] && detail.summary.tags == ["framework": "none"])
             #expect(detail.metrics["loss"]?.map(\.step) == [0, 1, 2] && detail.summary.finalMetrics["accuracy"].map { abs($0 - 0.7) < 1e-9 } == true)
