@@ -241,7 +241,7 @@ let package = Package(
         .testTarget(
             name: "PlatformTests",
             dependencies: [
-                "Platform", "Tabular", "Tenancy", "Residency", "PostgresClient", "FalajCrypto", "TestSupport",
+                "Platform", "Tabular", "Learning", "Tenancy", "Residency", "PostgresClient", "FalajCrypto", "TestSupport",
                 .product(name: "Logging", package: "swift-log"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings

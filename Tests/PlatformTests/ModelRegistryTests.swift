@@ -1,4 +1,6 @@
+import FalajCrypto
 import Foundation
+import Learning
 import PostgresClient
 @testable import Platform
 import Residency
@@ -109,6 +111,54 @@ import Testing
                 "model.created", "model.promotion_requested", "model.promotion_approved", "model.alias_moved", "model.promotion_requested",
                 "model.promotion_rejected",
             ])
+        }
+    }
+
+    @Test func aVersionFromATrainingSetRunNamesItsFeatureGroupsAndTheCatalogListsIt() async throws {
+        try await FeatureStoreFixture.with { fixture in
+            try await TrainingSetTests.pushHistory(fixture)
+            try await fixture.upload(TrainingSetTests.entityRows, to: "labels")
+            let built = try await fixture.platform.featureStore.buildTrainingSet(
+                TrainingSetRequest(project: "churn", entityDataset: "labels", features: ["customer_stats:age"], output: "churn-training"), context: fixture.owner)
+            let owner = fixture.owner
+            let tenant = owner.tenantID
+            // A succeeded custom run on the training set with a model file among its artifacts (made here, no agent).
+            let (job, run, project, experiment) = (UUID(), UUID(), try await fixture.platform.projects.get("churn", context: owner).id, UUID())
+            let file = Array("weights".utf8)
+            try await fixture.blobs.put(tenant, name: "jobs/\(job.uuidString.lowercased())/model.bin", from: AsyncThrowingStream<[UInt8], any Error> { $0.yield(file); $0.finish() })
+            let dataset = try await fixture.platform.datasets.get("churn-training", project: "churn", context: owner).0
+            let inputs = #"{"dataset": {"id": "\#(dataset.id.uuidString)", "name": "churn-training", "version": 1, "sha256": "\#(built.version.sha256)"}}"#
+            try await fixture.environment.router.withTenantTransaction(tenant) { connection in
+                try await connection.execute(
+                    """
+                    INSERT INTO jobs (tenant_id, id, kind, cpu_millis, memory_bytes, fair_seq, allowed_regions, submitted_by, state)
+                    VALUES (\(tenant.rawValue), \(job), 'train.command', 1000, 0, 1, ARRAY['eu-west-1'], 'system', 'succeeded')
+                    """)
+                try await connection.execute(
+                    """
+                    INSERT INTO job_artifacts (tenant_id, job_id, attempt, path, blob_name, size_bytes, sha256)
+                    VALUES (\(tenant.rawValue), \(job), 1, 'model.bin', \("jobs/\(job.uuidString.lowercased())/model.bin"), \(Int64(file.count)), \(Hex.encode(SHA256.hash(file))))
+                    """)
+                try await connection.execute("INSERT INTO experiments (tenant_id, id, project_id, name, created_by) VALUES (\(tenant.rawValue), \(experiment), \(project), 'default', 'system')")
+                try await connection.execute(
+                    """
+                    INSERT INTO runs (tenant_id, id, project_id, experiment_id, number, kind, job_id, inputs, created_by)
+                    VALUES (\(tenant.rawValue), \(run), \(project), \(experiment), 1, 'command', \(job), \(PostgresJSON(text: inputs)), 'system')
+                    """)
+            }
+            let version = try await fixture.platform.models.register(
+                VersionRegistration(run: 1, artifact: "model.bin"), model: "churn", project: "churn", context: owner)
+            let group = try await fixture.groupID()
+            #expect(version.lineage.featureGroups.map(\.reference) == ["customer_stats:age"] && version.lineage.featureGroups.first?.groupID == group)
+            #expect(version.lineage.datasets.first?.name == "churn-training" && version.sha256 == Hex.encode(SHA256.hash(file)))
+            let lineage = try await fixture.platform.featureGroups.lineage("customer_stats", project: "churn", context: owner)
+            #expect(lineage.models.map(\.model) == ["churn"] && lineage.models.first?.version == 1)
+            // The copy is the registry's own: the run's artifact can go, the version still downloads.
+            try await fixture.blobs.delete(tenant, name: "jobs/\(job.uuidString.lowercased())/model.bin")
+            let (_, stream) = try await fixture.platform.models.download(1, of: "churn", project: "churn", context: owner)
+            let collected = ByteCollector()
+            try await stream { collected.append($0) }
+            #expect(collected.bytes == file)
         }
     }
 }

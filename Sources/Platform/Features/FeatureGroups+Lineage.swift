@@ -28,10 +28,20 @@ public struct FeatureGroupLineage: Sendable, Equatable {
         public var createdAt: Date
     }
 
+    /// A registered model version trained on a training set with features of the group.
+    public struct ModelUse: Sendable, Equatable {
+        /// The registered model's name and the version.
+        public var model: String, version: Int
+        /// When it was registered.
+        public var createdAt: Date
+    }
+
     /// The newest ingestions first (at most 50).
     public var ingestions: [Ingestion]
     /// The newest training sets first (at most 50).
     public var trainingSets: [TrainingSet]
+    /// The newest model versions using the group's features first (at most 50).
+    public var models: [ModelUse]
     /// When the online store was last materialised from the offline store; nil if never.
     public var materializedAt: Date?
     /// Offline rows written since the last materialisation (pushed rows among them are online already).
@@ -73,6 +83,15 @@ extension FeatureGroups {
                     createdAt: try row["created_at", as: Date.self]
                 )
             }
+            let models = try await connection.query(
+                """
+                SELECT m.name, v.version, v.created_at FROM model_versions v JOIN registered_models m ON m.id = v.model_id
+                WHERE EXISTS (SELECT 1 FROM jsonb_array_elements(v.lineage -> 'feature_groups') f WHERE lower(f ->> 'groupID') = \(group.id.uuidString.lowercased()))
+                ORDER BY v.created_at DESC LIMIT 50
+                """
+            ).map { row in
+                FeatureGroupLineage.ModelUse(model: try row["name", as: String.self], version: try row["version", as: Int.self], createdAt: try row["created_at", as: Date.self])
+            }
             let state = try await connection.query(
                 """
                 SELECT g.materialized_at,
@@ -81,7 +100,7 @@ extension FeatureGroups {
                 """
             )[0]
             return FeatureGroupLineage(
-                ingestions: ingestions, trainingSets: trainingSets, materializedAt: try state["materialized_at", as: Date?.self],
+                ingestions: ingestions, trainingSets: trainingSets, models: models, materializedAt: try state["materialized_at", as: Date?.self],
                 rowsSinceMaterialization: try state["pending", as: Int.self]
             )
         }

@@ -44,7 +44,7 @@ extension ModelRegistry {
         if registration.description.count > 2000 { problems["description"] = "Keep the description under 2,000 characters" }
         guard problems.isEmpty else { throw PlatformError.invalidFields(problems) }
         let path = registration.artifact ?? BuiltinTrainingJob.modelFileName
-        let (project, run, artifact) = try await context.router.withTenantTransaction(request.tenantID) { connection in
+        let (project, run, artifact, featureGroups) = try await context.router.withTenantTransaction(request.tenantID) { connection in
             let project = try await Projects.find(slug, for: request, on: connection)
             guard let row = try await connection.query(RunRows.select("WHERE r.project_id = \(project.id) AND r.number = \(registration.run)")).first else {
                 throw PlatformError.notFound("The project has no run \(registration.run)")
@@ -57,7 +57,14 @@ extension ModelRegistry {
                 throw PlatformError.notFound("Run \(registration.run) has no artifact '\(path)'")
             }
             if !registration.createModel { _ = try await Self.find(name, project: project.id, on: connection) }
-            return (project, run, artifact)
+            var groups: [ModelLineage.FeatureGroupReference] = []
+            if let input = run.summary.inputs.dataset,
+                let row = try await connection.query("SELECT lineage FROM dataset_versions WHERE dataset_id = \(input.id) AND version = \(input.version)").first,
+                let lineage = try row["lineage", as: PostgresJSON?.self]?.decode(DatasetLineage.self)
+            {
+                groups = lineage.features.map { .init(reference: $0.reference, groupID: $0.groupID, groupVersion: $0.groupVersion) }
+            }
+            return (project, run, artifact, groups)
         }
         var metrics = run.summary.finalMetrics
         var signature = registration.signature
@@ -72,7 +79,7 @@ extension ModelRegistry {
         try await copyBlob(from: artifact.blobName, to: blobName, sha256: artifact.sha256, tenant: request.tenantID)
         let lineage = ModelLineage(
             run: .init(id: run.summary.id, number: run.summary.number, experiment: run.summary.experiment, job: run.summary.jobID, artifact: path),
-            datasets: run.summary.inputs.dataset.map { [$0] } ?? [], code: run.code, params: run.summary.params)
+            datasets: run.summary.inputs.dataset.map { [$0] } ?? [], featureGroups: featureGroups, code: run.code, params: run.summary.params)
         let fileName = String(path.split(separator: "/").last ?? "model")
         let format = path.hasSuffix(".falaj") ? "falaj-model" : "custom"
         do {

@@ -145,14 +145,50 @@ public struct ModelLineage: Sendable, Equatable, Codable {
         public var artifact: String
     }
 
+    /// A feature group version whose features reached the model through a training set.
+    public struct FeatureGroupReference: Sendable, Equatable, Codable {
+        /// `group:feature`.
+        public var reference: String
+        /// The feature group's id.
+        public var groupID: UUID
+        /// The group's version the training set read.
+        public var groupVersion: Int
+    }
+
     /// The run.
     public var run: RunReference?
     /// The dataset versions it learned from.
     public var datasets: [BuiltinTrainingJob.DatasetInput]
+    /// The feature group versions behind those datasets (when a dataset is a training set).
+    public var featureGroups: [FeatureGroupReference]
     /// The code: a trainer spec or a command.
     public var code: RunCode?
     /// The run's parameters.
     public var params: [String: String]
+
+    /// Creates lineage.
+    public init(run: RunReference?, datasets: [BuiltinTrainingJob.DatasetInput], featureGroups: [FeatureGroupReference], code: RunCode?, params: [String: String]) {
+        self.run = run
+        self.datasets = datasets
+        self.featureGroups = featureGroups
+        self.code = code
+        self.params = params
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case run, datasets, code, params
+        case featureGroups = "feature_groups"
+    }
+
+    /// Decodes lineage; `feature_groups` may be absent.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        run = try container.decodeIfPresent(RunReference.self, forKey: .run)
+        datasets = try container.decodeIfPresent([BuiltinTrainingJob.DatasetInput].self, forKey: .datasets) ?? []
+        featureGroups = try container.decodeIfPresent([FeatureGroupReference].self, forKey: .featureGroups) ?? []
+        code = try container.decodeIfPresent(RunCode.self, forKey: .code)
+        params = try container.decodeIfPresent([String: String].self, forKey: .params) ?? [:]
+    }
 }
 
 /// One immutable version of a registered model.

@@ -204,8 +204,13 @@ struct FeatureLineageJSON: Encodable {
         var dataset: String, version: Int, rows: Int64, createdAt: Date
     }
 
+    struct ModelUse: Encodable {
+        var model: String, version: Int, createdAt: Date
+    }
+
     var ingestions: [Ingestion]
     var trainingSets: [TrainingSet]
+    var models: [ModelUse]
     var materializedAt: Date?
     var rowsSinceMaterialization: Int
 
@@ -217,6 +222,7 @@ struct FeatureLineageJSON: Encodable {
             )
         }
         trainingSets = lineage.trainingSets.map { TrainingSet(dataset: $0.dataset, version: $0.version, rows: $0.rowCount, createdAt: $0.createdAt) }
+        models = lineage.models.map { ModelUse(model: $0.model, version: $0.version, createdAt: $0.createdAt) }
         materializedAt = lineage.materializedAt
         rowsSinceMaterialization = lineage.rowsSinceMaterialization
     }
@@ -225,12 +231,13 @@ struct FeatureLineageJSON: Encodable {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(ingestions, forKey: .ingestions)
         try container.encode(trainingSets, forKey: .trainingSets)
+        try container.encode(models, forKey: .models)
         try container.encode(materializedAt, forKey: .materializedAt)  // null until the first materialisation
         try container.encode(rowsSinceMaterialization, forKey: .rowsSinceMaterialization)
     }
 
     enum CodingKeys: String, CodingKey {
-        case ingestions, trainingSets, materializedAt, rowsSinceMaterialization
+        case ingestions, trainingSets, models, materializedAt, rowsSinceMaterialization
     }
 
     static let schema = Schema.object([
@@ -241,6 +248,7 @@ struct FeatureLineageJSON: Encodable {
             ])
         ),
         "training_sets": Schema.array(Schema.object(["dataset": Schema.string(), "version": Schema.integer, "rows": Schema.integer, "created_at": Schema.dateTime])),
+        "models": Schema.array(Schema.object(["model": Schema.string(), "version": Schema.integer, "created_at": Schema.dateTime])),
         "materialized_at": Schema.optionalDateTime, "rows_since_materialization": Schema.integer,
     ])
 }

@@ -20,8 +20,8 @@ enum FeatureLifecycleView {
         ]
     }
 
-    /// The group's lineage: dataset versions ingested and training sets built (each linked to its version page), and
-    /// the materialisation state.
+    /// The group's lineage: dataset versions ingested, training sets built and model versions trained on them (each
+    /// linked to its page), and the materialisation state.
     static func lineage(_ lineage: FeatureGroupLineage, project: String) -> [String: Any] {
         let datasets = "/app/projects/\(project)/datasets"
         return [
@@ -41,6 +41,10 @@ enum FeatureLifecycleView {
                 ]
             },
             "hasTrainingSets": !lineage.trainingSets.isEmpty,
+            "models": lineage.models.map { use -> [String: Any] in
+                ["model": use.model, "version": use.version, "href": "/app/projects/\(project)/models/\(use.model)/versions/\(use.version)", "created": Pages.format(use.createdAt)]
+            },
+            "hasModels": !lineage.models.isEmpty,
             "materialized": lineage.materializedAt.map(Pages.format) ?? "never", "isMaterialized": lineage.materializedAt != nil,
             "rowsSince": ProjectView.grouped(Int64(lineage.rowsSinceMaterialization)), "hasRowsSince": lineage.rowsSinceMaterialization > 0,
         ]

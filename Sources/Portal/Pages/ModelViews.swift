@@ -121,6 +121,8 @@ enum ModelViews {
             } ?? false,
             "datasets": lineage.datasets.map { ["name": $0.name, "version": $0.version, "sha256": $0.sha256, "href": "/app/projects/\(project)/datasets/\($0.name)/versions/\($0.version)"] },
             "hasDatasets": !lineage.datasets.isEmpty,
+            "featureGroups": lineage.featureGroups.map { "\($0.reference) (group v\($0.groupVersion))" }.joined(separator: ", "),
+            "hasFeatureGroups": !lineage.featureGroups.isEmpty,
             "code": lineage.code?.command?.joined(separator: " ") ?? lineage.code?.training.map { "built-in trainer: \(($0.algorithm ?? .boostedTrees).rawValue) → \($0.target)" } ?? "—",
             "params": lineage.params.sorted { $0.key < $1.key }.map { ["name": $0.key, "value": $0.value] }, "hasParams": !lineage.params.isEmpty,
             "metrics": version.metrics.sorted { $0.key < $1.key }.map { ["name": $0.key, "value": SVGChart.number($0.value)] }, "hasMetrics": !version.metrics.isEmpty,
