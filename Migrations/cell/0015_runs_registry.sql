@@ -1,4 +1,4 @@
--- Experiments, runs and the model registry. A run is a training job (jobs, 0006) with what the tracking needs on top:
+-- Experiments, runs, their working files and the model registry. A run is a training job (jobs, 0006) with what the tracking needs on top:
 -- its project and experiment, inputs, parameters, tags and the code it ran; its status, metric series (job_events),
 -- logs, artifacts and resource usage are the job's. Registered models hold immutable versions (a copy of the model
 -- file in the tenant's blob store, with lineage and signature), aliases that point at versions, and promotion
@@ -14,6 +14,22 @@ CREATE TABLE experiments (
     created_at timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (tenant_id, id),
     UNIQUE (tenant_id, project_id, name),
+    FOREIGN KEY (tenant_id, project_id) REFERENCES projects (tenant_id, id) ON DELETE CASCADE
+);
+
+-- Working files for custom runs: a gzipped tar archive uploaded once, stored encrypted in the tenant's blob store
+-- and unpacked into the work folder of every run that names it.
+CREATE TABLE code_bundles (
+    tenant_id uuid NOT NULL,
+    id uuid NOT NULL UNIQUE,
+    project_id uuid NOT NULL,
+    file_name text NOT NULL CHECK (length(file_name) BETWEEN 1 AND 255),
+    blob_name text NOT NULL CHECK (length(blob_name) <= 500),
+    size_bytes bigint NOT NULL CHECK (size_bytes > 0),
+    sha256 text NOT NULL CHECK (sha256 ~ '^[0-9a-f]{64}$'),
+    created_by text NOT NULL CHECK (length(created_by) <= 80),
+    created_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (tenant_id, id),
     FOREIGN KEY (tenant_id, project_id) REFERENCES projects (tenant_id, id) ON DELETE CASCADE
 );
 
@@ -135,7 +151,7 @@ DO $$
 DECLARE
     name text;
 BEGIN
-    FOREACH name IN ARRAY ARRAY['experiments', 'runs', 'registered_models', 'model_versions', 'model_aliases', 'model_promotions']
+    FOREACH name IN ARRAY ARRAY['code_bundles', 'experiments', 'runs', 'registered_models', 'model_versions', 'model_aliases', 'model_promotions']
     LOOP
         EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', name);
         EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', name);

@@ -120,10 +120,12 @@ import Testing
             let agent = try await cluster.agent(region: "me-central-1")
             let platform = cluster.server.platform
             _ = try await platform.projects.create(ProjectForm(name: "Vision", slug: "vision"), context: cluster.owner)
-            let clientFolder = FalajProcess.packageRoot.appendingPathComponent("clients/python").path
+            // The working files: the script and the client helper, packed as a gzipped tar archive.
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("falaj-code-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: folder) }
             let script = """
-                import os, sys
-                sys.path.insert(0, \(String(reflecting: clientFolder)))
+                import os
                 from falaj_client import Run, FalajError
                 run = Run()
                 run.log_params({"lr": 0.01, "epochs": 3})
@@ -151,7 +153,21 @@ import Testing
                 except FalajError as error:
                     print("no input", error.status)
                 """
-            let form = CommandRunForm(experiment: "custom", command: ["/usr/bin/python3", "-c", script], params: ["script": "inline"])
+            try script.write(to: folder.appendingPathComponent("train_script.py"), atomically: true, encoding: .utf8)
+            try FileManager.default.copyItem(
+                at: FalajProcess.packageRoot.appendingPathComponent("clients/python/falaj_client.py"), to: folder.appendingPathComponent("falaj_client.py"))
+            let tar = Process()
+            tar.executableURL = URL(fileURLWithPath: "/bin/tar")
+            tar.arguments = ["-czf", folder.appendingPathComponent("code.tar.gz").path, "-C", folder.path, "train_script.py", "falaj_client.py"]
+            try tar.run()
+            tar.waitUntilExit()
+            let archive = Array(try Data(contentsOf: folder.appendingPathComponent("code.tar.gz")))
+            await #expect(throws: PlatformError.self, "a file that is not gzip is refused") {
+                _ = try await platform.runs.uploadCode(Self.body(Array("print(1)".utf8)), fileName: "x.py", project: "vision", context: cluster.owner)
+            }
+            let bundle = try await platform.runs.uploadCode(Self.body(archive), fileName: "code.tar.gz", project: "vision", context: cluster.owner)
+            #expect(bundle.sizeBytes == Int64(archive.count))
+            let form = CommandRunForm(experiment: "custom", command: ["/usr/bin/python3", "train_script.py"], code: bundle.id, params: ["script": "bundled"])
             let run = try await platform.runs.startCommand(
                 form, project: "vision", jobs: cluster.server.computeAgents.jobs, quota: JobQuota(maximumActiveJobs: 10, isGPUAllowed: false, maximumNodes: 1),
                 context: cluster.owner)
@@ -162,7 +178,8 @@ import Testing
             #expect(log.contains("not sent: metric 'bad' is nan"), "\(log)")
             #expect(log.contains("foreign run 404") && log.contains("no input 404"), "the token reaches only its own run and inputs: \(log)")
             let detail = try await platform.runs.get(run.number, project: "vision", context: cluster.owner)
-            #expect(detail.summary.params == ["script": "inline", "lr": "0.01", "epochs": "3"] && detail.summary.tags == ["framework": "none"])
+            #expect(log.contains("unpacked \(archive.count) bytes of working files"), "\(log)")
+            #expect(detail.summary.params == ["script": "bundled", "lr": "0.01", "epochs": "3"] && detail.summary.tags == ["framework": "none"])
             #expect(detail.metrics["loss"]?.map(\.step) == [0, 1, 2] && detail.summary.finalMetrics["accuracy"].map { abs($0 - 0.7) < 1e-9 } == true)
             #expect(Set(detail.job.artifacts.map(\.path)) == ["model.bin", "extra/notes.txt"])
 
@@ -175,6 +192,13 @@ import Testing
                 _ = try await platform.models.register(VersionRegistration(run: run.number, artifact: "missing.bin"), model: "digits", project: "vision", context: cluster.owner)
             }
         }
+    }
+}
+
+extension TrainingEndToEndTests {
+    /// A one-chunk request body.
+    static func body(_ bytes: [UInt8]) -> AsyncThrowingStream<[UInt8], any Error> {
+        AsyncThrowingStream { $0.yield(bytes); $0.finish() }
     }
 }
 

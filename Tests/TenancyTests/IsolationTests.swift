@@ -142,6 +142,12 @@ import Testing
                     )
                     try await connection.execute(
                         """
+                        INSERT INTO code_bundles (tenant_id, id, project_id, file_name, blob_name, size_bytes, sha256, created_by)
+                        VALUES (\(tenant), \(UUID()), \(project), 'code.tar.gz', 'code/x', 1, \(String(repeating: "e", count: 64)), 'system')
+                        """
+                    )
+                    try await connection.execute(
+                        """
                         INSERT INTO runs (tenant_id, id, project_id, experiment_id, number, kind, job_id, created_by)
                         VALUES (\(tenant), \(run), \(project), \(experiment), 1, 'builtin', \(job), 'system')
                         """

@@ -42,6 +42,8 @@ public enum AgentEndpoint {
     public static func gang(_ job: String) -> String { "/agent/v1/jobs/\(job)/gang" }
     /// `GET` → the job's input rows as CSV (a `train.builtin` job's dataset version, decrypted, streamed).
     public static func input(_ job: String) -> String { "/agent/v1/jobs/\(job)/input" }
+    /// `GET` → the job's working files (a gzipped tar archive, decrypted, streamed), for a spec with ``CommandJobSpec/files``.
+    public static func files(_ job: String) -> String { "/agent/v1/jobs/\(job)/files" }
     /// `POST` `{"params": {…}, "tags": {…}}` with the job's token → 204: merges into the run the job trains for.
     public static func runParameters(_ run: String) -> String { "/agent/v1/runs/\(run)/params" }
 }

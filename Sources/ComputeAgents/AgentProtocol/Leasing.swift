@@ -153,21 +153,43 @@ public struct GangStatus: Codable, Sendable, Equatable {
 
 /// The spec of a `train.command` job: a command run in a fresh working directory.
 public struct CommandJobSpec: Codable, Sendable, Equatable {
+    /// Working files unpacked into the work folder before the command starts: a gzipped tar archive fetched with the
+    /// job's token from `GET /agent/v1/jobs/:job/files`.
+    public struct Files: Codable, Sendable, Equatable {
+        /// The archive's id (a code bundle).
+        public var id: UUID
+        /// Its SHA-256 (hex); the agent refuses an archive that does not match.
+        public var sha256: String
+        /// Its size in bytes.
+        public var sizeBytes: Int64
+
+        /// Creates a reference.
+        public init(id: UUID, sha256: String, sizeBytes: Int64) {
+            self.id = id
+            self.sha256 = sha256
+            self.sizeBytes = sizeBytes
+        }
+    }
+
     /// The program and its arguments (no shell unless the first element is one).
     public var command: [String]
     /// Variables added to the clean environment.
     public var environment: [String: String]
+    /// Working files, if any.
+    public var files: Files?
 
     /// Creates a spec.
-    public init(command: [String], environment: [String: String] = [:]) {
+    public init(command: [String], environment: [String: String] = [:], files: Files? = nil) {
         self.command = command
         self.environment = environment
+        self.files = files
     }
 
-    /// Decodes a spec; `environment` may be left out (no variables).
+    /// Decodes a spec; `environment` and `files` may be left out.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         command = try container.decode([String].self, forKey: .command)
         environment = try container.decodeIfPresent([String: String].self, forKey: .environment) ?? [:]
+        files = try container.decodeIfPresent(Files.self, forKey: .files)
     }
 }

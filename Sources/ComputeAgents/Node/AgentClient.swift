@@ -110,10 +110,20 @@ public final class AgentClient: Sendable {
         return try decode(response)
     }
 
-    /// `GET …/input` into the file at `path` (written on ``BlockingPool/shared``), returning its size and SHA-256 (hex).
+    /// `GET …/input` (a built-in run's rows) into the file at `path`; see ``download(_:token:to:)``.
     public func downloadInput(job: UUID, token: String, to path: String) async throws(AgentClientError) -> (sizeBytes: Int64, sha256: String) {
-        let request = HTTPClientRequest(
-            method: "GET", url: url(AgentEndpoint.input(job.uuidString.lowercased())), headers: headers(bearer: token, contentType: nil), timeout: .seconds(3600))
+        try await download(AgentEndpoint.input(job.uuidString.lowercased()), token: token, to: path)
+    }
+
+    /// `GET …/files` (a command's working files) into the file at `path`; see ``download(_:token:to:)``.
+    public func downloadFiles(job: UUID, token: String, to path: String) async throws(AgentClientError) -> (sizeBytes: Int64, sha256: String) {
+        try await download(AgentEndpoint.files(job.uuidString.lowercased()), token: token, to: path)
+    }
+
+    /// `GET endpoint` with the job's token into the file at `path` (written on ``BlockingPool/shared``, chunk by
+    /// chunk), returning its size and SHA-256 (hex).
+    private func download(_ endpoint: String, token: String, to path: String) async throws(AgentClientError) -> (sizeBytes: Int64, sha256: String) {
+        let request = HTTPClientRequest(method: "GET", url: url(endpoint), headers: headers(bearer: token, contentType: nil), timeout: .seconds(3600))
         do {
             return try await http.execute(request) { head, body in
                 guard (200..<300).contains(head.status) else {
@@ -140,7 +150,7 @@ public final class AgentClient: Sendable {
         } catch let error as HTTPClientError {
             throw AgentClientError(.unavailable, message: "cannot reach \(serverURL): \(error.message)")
         } catch {
-            throw AgentClientError(.unavailable, message: "input download failed: \(error)")
+            throw AgentClientError(.unavailable, message: "download of \(endpoint) failed: \(error)")
         }
     }
 

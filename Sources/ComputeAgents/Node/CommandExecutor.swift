@@ -33,6 +33,14 @@ struct CommandExecutor {
 
     func run(_ spec: CommandJobSpec, buffer: LogBuffer) async -> JobResultReport {
         let workDirectory = execution.workDirectory
+        if let files = spec.files {
+            do {
+                try await unpack(files, into: workDirectory, buffer: buffer)
+            } catch {
+                buffer.appendLine("falaj-agent: the working files could not be unpacked: \(error)")
+                return JobResultReport(outcome: .failed, message: "the working files could not be unpacked: \(error)")
+            }
+        }
         let memory = job.resources.memoryBytes
         let hasCgroupV2 = await BlockingPool.shared.run { access("/sys/fs/cgroup/cgroup.controllers", F_OK) == 0 }
         let limits = ResourceLimits(
@@ -102,5 +110,33 @@ struct CommandExecutor {
             try? await Task.sleep(for: .milliseconds(100))
         }
         return nil
+    }
+
+    /// Downloads the job's working files, checks their SHA-256 and unpacks them into the work folder with `tar` running
+    /// as the job's user (so the files are the job's; `tar` refuses members that would land outside the folder).
+    private func unpack(_ files: CommandJobSpec.Files, into workDirectory: String, buffer: LogBuffer) async throws {
+        let archive = workDirectory + "/.falaj-files.tar.gz"
+        let client = execution.client
+        let job = self.job
+        let (size, sha256) = try await AgentClient.retrying { try await client.downloadFiles(job: job.jobID, token: job.token, to: archive) }
+        guard sha256 == files.sha256 else {
+            throw SubprocessError("the archive arrived damaged: its SHA-256 is \(sha256), the bundle's is \(files.sha256)")
+        }
+        if let owner = execution.runAs {
+            try await BlockingPool.shared.run {
+                guard chown(archive, owner.uid, owner.gid) == 0 else { throw SubprocessError("cannot give the archive to uid \(owner.uid)") }
+            }
+        }
+        let process = try await RunningProcess.start(ProcessConfiguration(
+            executable: "/bin/tar", arguments: ["-xzf", archive, "-C", workDirectory, "--no-same-owner", "--no-same-permissions"],
+            environment: ["PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"], workingDirectory: workDirectory, user: execution.runAs))
+        var output: [UInt8] = []
+        for await chunk in process.output where output.count < 64 << 10 { output += chunk }
+        let exit = await process.wait()
+        await BlockingPool.shared.run { try? FileManager.default.removeItem(atPath: archive) }
+        guard exit.termination == .exited(0) else {
+            throw SubprocessError("tar failed (\(exit.termination)): \(String(decoding: output.prefix(2000), as: UTF8.self))")
+        }
+        buffer.appendLine("falaj-agent: unpacked \(size) bytes of working files (SHA-256 verified)")
     }
 }

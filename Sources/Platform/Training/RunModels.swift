@@ -44,11 +44,14 @@ public struct RunCode: Sendable, Equatable, Codable {
     public var training: TrainingSpec?
     /// The program and its arguments.
     public var command: [String]?
+    /// The code bundle unpacked before the command, with its checksum.
+    public var files: CommandJobSpec.Files?
 
     /// Creates a description of the code.
-    public init(training: TrainingSpec? = nil, command: [String]? = nil) {
+    public init(training: TrainingSpec? = nil, command: [String]? = nil, files: CommandJobSpec.Files? = nil) {
         self.training = training
         self.command = command
+        self.files = files
     }
 }
 
@@ -161,6 +164,8 @@ public struct CommandRunForm: Sendable {
     public var name: String
     /// The program and its arguments.
     public var command: [String]
+    /// A code bundle of the project unpacked into the work folder first.
+    public var code: UUID?
     /// Extra environment variables.
     public var environment: [String: String]
     /// Parameters recorded at start (the job may log more).
@@ -180,13 +185,14 @@ public struct CommandRunForm: Sendable {
 
     /// Creates a form.
     public init(
-        experiment: String = "default", name: String = "", command: [String], environment: [String: String] = [:], params: [String: String] = [:],
+        experiment: String = "default", name: String = "", command: [String], code: UUID? = nil, environment: [String: String] = [:], params: [String: String] = [:],
         tags: [String: String] = [:], dataset: String? = nil, datasetVersion: Int? = nil, resources: ResourceRequest = ResourceRequest(),
         timeoutSeconds: Int = 3600, maxAttempts: Int = 1
     ) {
         self.experiment = experiment
         self.name = name
         self.command = command
+        self.code = code
         self.environment = environment
         self.params = params
         self.tags = tags

@@ -61,17 +61,23 @@ public struct Runs: Sendable {
             try request.requirePlatform(.dataRead)
             inputs.dataset = try await resolveDataset(dataset, version: form.datasetVersion, project: slug, request: request).2
         }
+        var files: CommandJobSpec.Files?
+        if let code = form.code {
+            files = try await context.router.withTenantTransaction(request.tenantID) { connection in
+                try await Self.bundle(code, project: try await Projects.find(slug, for: request, on: connection).id, on: connection)
+            }
+        }
         let runID = UUID()
         var environment = form.environment
         environment["FALAJ_RUN_ID"] = runID.uuidString.lowercased()
-        let spec = CommandJobSpec(command: form.command, environment: environment)
+        let spec = CommandJobSpec(command: form.command, environment: environment, files: files)
         let submission = JobSubmission(
             kind: "train.command", name: form.name.isEmpty ? Self.jobName(for: form.command) : form.name,
             specJSON: String(decoding: try JSONEncoder().encode(spec), as: UTF8.self), resources: form.resources, maxAttempts: form.maxAttempts,
             timeoutSeconds: form.timeoutSeconds)
         return try await start(
             runID: runID, kind: "command", submission: submission, experiment: form.experiment, name: form.name, inputs: inputs, params: form.params,
-            tags: form.tags, code: RunCode(command: form.command), project: slug, jobs: jobs, quota: quota, request: request)
+            tags: form.tags, code: RunCode(command: form.command, files: files), project: slug, jobs: jobs, quota: quota, request: request)
     }
 
     /// Submits the job and records the run (and its experiment, when new) in the same transaction.

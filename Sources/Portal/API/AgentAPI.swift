@@ -71,6 +71,13 @@ enum AgentAPI {
                 body: .stream { writer in try await input.stream { bytes in try await writer.write(bytes) } }
             )
         }
+        routes.get("/agent/v1/jobs/:job/files", access: .jobToken) { request in
+            let files = try await environment.requirePlatform().runs.jobFiles(try request.requireJob())
+            return Response(
+                headerFields: [.contentType: "application/gzip", .contentLength: String(files.sizeBytes), .cacheControl: "no-store"],
+                body: .stream { writer in try await files.stream { bytes in try await writer.write(bytes) } }
+            )
+        }
         routes.post("/agent/v1/runs/:run/params", access: .jobToken) { request in
             guard let run = UUID(uuidString: try request.segment("run")) else { throw PlatformError.notFound("No such run") }
             let body = try await request.decodeJSON(RunParametersBody.self, maximumSize: maximumJSONSize)

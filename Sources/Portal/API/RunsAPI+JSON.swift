@@ -13,6 +13,7 @@ struct StartRunRequest: Decodable {
     var datasetVersion: Int?
     var training: TrainingSpec?
     var command: [String]?
+    var code: String?
     var environment: [String: String]?
     var params: [String: String]?
     var tags: [String: String]?
@@ -21,7 +22,7 @@ struct StartRunRequest: Decodable {
     var maxAttempts: Int?
 
     enum CodingKeys: String, CodingKey {
-        case kind, experiment, name, dataset, training, command, environment, params, tags, resources
+        case kind, experiment, name, dataset, training, command, code, environment, params, tags, resources
         case datasetVersion = "dataset_version", timeoutSeconds = "timeout_seconds", maxAttempts = "max_attempts"
     }
 
@@ -48,7 +49,9 @@ struct StartRunRequest: Decodable {
                 ],
                 required: ["target"]
             ),
-            "command": Schema.array(Schema.string()), "environment": ["type": "object", "additionalProperties": ["type": "string"]],
+            "command": Schema.array(Schema.string()),
+            "code": ["type": "string", "format": "uuid", "description": "A code bundle (POST …/code) unpacked into the run's folder before the command"],
+            "environment": ["type": "object", "additionalProperties": ["type": "string"]],
             "params": ["type": "object", "additionalProperties": ["type": "string"]], "tags": ["type": "object", "additionalProperties": ["type": "string"]],
             "resources": ResourcesJSON.schema, "timeout_seconds": Schema.integer, "max_attempts": Schema.integer,
         ]
@@ -170,5 +173,27 @@ struct ExperimentJSON: Encodable {
 
     static let schema = Schema.object([
         "id": Schema.uuid, "name": Schema.string(), "description": Schema.string(), "run_count": Schema.integer, "created_at": Schema.dateTime,
+    ])
+}
+
+/// A stored code bundle.
+struct CodeBundleJSON: Encodable {
+    var id: UUID
+    var fileName: String
+    var sizeBytes: Int64
+    var sha256: String
+    var createdAt: Date
+
+    enum CodingKeys: String, CodingKey {
+        case id, sha256
+        case fileName = "file_name", sizeBytes = "size_bytes", createdAt = "created_at"
+    }
+
+    init(_ bundle: CodeBundle) {
+        (id, fileName, sizeBytes, sha256, createdAt) = (bundle.id, bundle.fileName, bundle.sizeBytes, bundle.sha256, bundle.createdAt)
+    }
+
+    static let schema = Schema.object([
+        "id": Schema.uuid, "file_name": Schema.string(), "size_bytes": Schema.integer, "sha256": Schema.string(), "created_at": Schema.dateTime,
     ])
 }

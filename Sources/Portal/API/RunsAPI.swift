@@ -57,6 +57,19 @@ enum RunsAPI {
             return try APIResponse.json(RunDetailJSON(detail))
         }
 
+        routes.add(
+            .post, "/api/v1/projects/:project/code", access: .permission(.modelsWrite),
+            documentation: APIDocumentation(
+                summary: "Uploads working files for custom runs: a gzipped tar archive as the raw body (query file_name); name its id as `code` "
+                    + "when starting a run and the agent unpacks it into the run's folder first",
+                responseSchema: CodeBundleJSON.schema, successStatus: 201
+            ), maxBodySize: Int(Runs.maximumBundleSize)
+        ) { request in
+            let bundle = try await environment.requirePlatform().runs.uploadCode(
+                request.body, fileName: request.query("file_name") ?? "", project: try request.segment("project"), context: try request.requireContext())
+            return try APIResponse.json(CodeBundleJSON(bundle), status: .created)
+        }
+
         routes.get(
             "/api/v1/projects/:project/experiments", access: .permission(.modelsRead),
             documentation: APIDocumentation(summary: "The project's experiments with their run counts", responseSchema: ItemsJSON<ExperimentJSON>.schema(ExperimentJSON.schema))
@@ -80,8 +93,13 @@ enum RunsAPI {
                 resources: body.resources?.request)
             return try await platform.runs.startBuiltin(form, project: project, jobs: jobs, quota: quota, context: context)
         case "command":
+            var code: UUID?
+            if let text = body.code {
+                guard let id = UUID(uuidString: text) else { throw PlatformError.invalid(field: "code", "Give a code bundle's id") }
+                code = id
+            }
             let form = CommandRunForm(
-                experiment: body.experiment ?? "default", name: body.name ?? "", command: body.command ?? [], environment: body.environment ?? [:],
+                experiment: body.experiment ?? "default", name: body.name ?? "", command: body.command ?? [], code: code, environment: body.environment ?? [:],
                 params: body.params ?? [:], tags: body.tags ?? [:], dataset: body.dataset, datasetVersion: body.datasetVersion,
                 resources: body.resources?.request ?? ResourceRequest(), timeoutSeconds: body.timeoutSeconds ?? 3600, maxAttempts: body.maxAttempts ?? 1)
             return try await platform.runs.startCommand(form, project: project, jobs: jobs, quota: quota, context: context)
