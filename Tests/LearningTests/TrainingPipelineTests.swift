@@ -102,4 +102,20 @@ import Testing
         let bad = #"{"target": "churned", "boosting": {"max_iter": 0}}"#
         #expect(try JSONDecoder().decode(TrainingSpec.self, from: Data(bad.utf8)).problems["boosting.max_iter"] != nil)
     }
+
+    @Test func aMonitorFollowsTheIterationsAndStopsTheTraining() throws {
+        let (columns, rows) = Self.churnTable(rows: 500)
+        var parameters = BoostingParameters()
+        parameters.earlyStopping = false
+        parameters.maximumIterations = 30
+        let monitor = TrainingMonitor()
+        let (_, report) = try TrainingPipeline.train(columns: columns, rows: rows, spec: TrainingSpec(target: "churned", boosting: parameters), monitor: monitor)
+        #expect(report.iterations == 30 && monitor.progress == (30, 30))
+        let stopped = TrainingMonitor()
+        stopped.stop()
+        #expect(throws: TrainingError(field: "cancelled", "The training was stopped")) {
+            _ = try TrainingPipeline.train(columns: columns, rows: rows, spec: TrainingSpec(target: "churned"), monitor: stopped)
+        }
+        #expect(stopped.progress.iteration == 0, "no iteration ran after the stop")
+    }
 }

@@ -4,6 +4,7 @@ import Learning
 import PostgresClient
 @testable import Platform
 import Residency
+import Tabular
 import Tenancy
 import TestSupport
 import Testing
@@ -159,6 +160,40 @@ import Testing
             let collected = ByteCollector()
             try await stream { collected.append($0) }
             #expect(collected.bytes == file)
+        }
+    }
+
+    @Test func uploadedVersionsAreCheckedAndTheirPromotionNeedsLineage() async throws {
+        try await FeatureStoreFixture.with { fixture in
+            let registry = fixture.platform.models
+            let owner = fixture.owner
+            let columns = [Column(name: "x", type: .float), Column(name: "y", type: .float)]
+            let rows = (0..<50).map { index -> [TabularValue] in [.float(Double(index)), .float(2 * Double(index) + 1)] }
+            let model = try TrainingPipeline.train(columns: columns, rows: rows, spec: TrainingSpec(target: "y", algorithm: .ridge)).model
+            let bytes = try model.encoded()
+            func body(_ bytes: [UInt8]) -> AsyncThrowingStream<[UInt8], any Error> { AsyncThrowingStream { $0.yield(bytes); $0.finish() } }
+
+            let version = try await registry.upload(body(bytes), fileName: "line.falaj", model: "line", project: "churn", context: owner)
+            #expect(version.format == "falaj-model" && version.version == 1 && version.runID == nil)
+            #expect(version.signature == ModelSignature(inputs: [Column(name: "x", type: .float)], output: .init(type: "number")))
+            #expect(version.sha256 == Hex.encode(SHA256.hash(bytes)) && version.sizeBytes == Int64(bytes.count))
+
+            let blobsBefore = try await fixture.blobs.list(owner.tenantID, prefix: "models/").count
+            await #expect(throws: PlatformError.self, "a truncated model file is refused") {
+                _ = try await registry.upload(body(Array(bytes.dropLast(10))), fileName: "line.falaj", model: "line", project: "churn", context: owner)
+            }
+            await #expect(throws: PlatformError.self, "an empty file is refused") {
+                _ = try await registry.upload(body([]), fileName: "weights.bin", model: "line", project: "churn", context: owner)
+            }
+            #expect(try await fixture.blobs.list(owner.tenantID, prefix: "models/").count == blobsBefore, "a refused upload leaves no blob")
+
+            let signature = ModelSignature(inputs: [Column(name: "pixels", type: .string)], output: .init(type: "tensor"))
+            let custom = try await registry.upload(
+                body(Array("weights".utf8)), fileName: "weights.bin", signature: signature, model: "line", project: "churn", context: owner)
+            #expect(custom.format == "custom" && custom.version == 2 && custom.signature == signature)
+
+            let promotion = try await registry.promote(version: 1, to: "champion", model: "line", project: "churn", context: owner)
+            #expect(promotion.state == .blocked && promotion.failures.contains("compliance:lineage"), "\(promotion.gateResults)")
         }
     }
 }

@@ -37,10 +37,7 @@ enum BuiltinTrainer {
         let (rows, skipped) = try await pool.run { try readRows(path: inputPath, columns: job.columns) }
         context.log("read \(rows.count) rows\(skipped > 0 ? " (\(skipped) unreadable rows skipped)" : "") with \(job.columns.count) columns")
         await context.progress(0.2)
-        let outcome = await pool.run { () -> Result<(ModelFile, TrainingReport), TrainingError> in
-            Result { () throws(TrainingError) in try TrainingPipeline.train(columns: job.columns, rows: rows, spec: job.training) }
-        }
-        let (model, report) = try outcome.get()
+        let (model, report) = try await train(job, rows: rows, on: pool, context: context)
         for note in report.notes { context.log(note) }
         if !report.excluded.isEmpty {
             context.log("left out: " + report.excluded.map { "\($0.name) (\($0.reason))" }.joined(separator: ", "))
@@ -66,6 +63,43 @@ enum BuiltinTrainer {
         await context.metric("fit_seconds", value: report.fitSeconds)
         context.log("wrote \(BuiltinTrainingJob.modelFileName) (\(modelBytes.count) bytes) and \(BuiltinTrainingJob.reportFileName)")
         await context.progress(1)
+    }
+
+    /// Fits on the pool's thread while this task reports progress (20% to 90% with the boosting iterations) every two
+    /// seconds; cancelling the task (the job was cancelled or timed out) stops the fit at its next iteration.
+    static func train(
+        _ job: BuiltinTrainingJob, rows: [[TabularValue]], on pool: BlockingPool, context: BuiltinJobContext
+    ) async throws -> (ModelFile, TrainingReport) {
+        let monitor = TrainingMonitor()
+        let fit = Task {
+            await pool.run { () -> Result<(ModelFile, TrainingReport), TrainingError> in
+                Result { () throws(TrainingError) in try TrainingPipeline.train(columns: job.columns, rows: rows, spec: job.training, monitor: monitor) }
+            }
+        }
+        let outcome = await withTaskCancellationHandler {
+            await withTaskGroup(of: Result<(ModelFile, TrainingReport), TrainingError>?.self) { group in
+                group.addTask { await fit.value }
+                group.addTask {
+                    var reported = 0
+                    while !Task.isCancelled {
+                        try? await Task.sleep(for: .seconds(2))
+                        let (iteration, planned) = monitor.progress
+                        if planned > 0, iteration > reported {
+                            reported = iteration
+                            await context.progress(0.2 + 0.7 * Double(iteration) / Double(planned))
+                        }
+                    }
+                    return nil
+                }
+                let first = await group.next() ?? nil
+                group.cancelAll()
+                if let first { return first }
+                return await fit.value
+            }
+        } onCancel: {
+            monitor.stop()
+        }
+        return try outcome.get()
     }
 
     /// The CSV's rows as typed values (blocking). Rows that do not convert are counted and skipped: a stored

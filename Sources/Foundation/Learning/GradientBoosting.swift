@@ -82,7 +82,11 @@ public enum GradientBoosting {
     /// - Parameters:
     ///   - x: one row per example; NaN is a missing value.
     ///   - targets: numbers (regression) or class indices as numbers (classification).
-    public static func fit(_ x: Matrix, targets: [Double], task: BoostingTask, parameters: BoostingParameters = BoostingParameters()) -> Outcome {
+    ///   - monitor: told each iteration; a stopped monitor ends the fit after the current iteration (the outcome then
+    ///     holds the trees so far).
+    public static func fit(
+        _ x: Matrix, targets: [Double], task: BoostingTask, parameters: BoostingParameters = BoostingParameters(), monitor: TrainingMonitor? = nil
+    ) -> Outcome {
         precondition(x.rows == targets.count && x.rows >= 2, "GradientBoosting needs one target per row and at least two rows")
         let outputs: Int
         if case .multiclass(let classes) = task { outputs = classes } else { outputs = 1 }
@@ -122,7 +126,9 @@ public enum GradientBoosting {
         binnedTraining.withUnsafeBufferPointer { binned in
             let grower = TreeGrower(binned: binned, rowCount: n, binCounts: binCounts, parameters: parameters)
             let pool = TreeGrower.Pool()
-            for _ in 0..<parameters.maximumIterations {
+            for iteration in 0..<parameters.maximumIterations {
+                if monitor?.isStopped == true { break }
+                defer { monitor?.advance(to: iteration + 1, of: parameters.maximumIterations) }
                 for output in 0..<outputs {
                     // Rows in ascending order for every tree: a leaf's rows stay ascending through the (stable)
                     // partitions, so building histograms reads the binned columns forward.

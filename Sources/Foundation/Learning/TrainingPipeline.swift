@@ -21,9 +21,12 @@ public enum TrainingPipeline {
     public static let maximumClasses = 100
 
     /// Trains and evaluates.
+    /// - Parameter monitor: follows the boosting iterations; stopping it ends the training with field `cancelled`.
     /// - Throws: ``TrainingError`` naming the field at fault: an unusable spec, an unknown target, a target with one
-    ///   class or the wrong type for the task, too few rows, no feature columns.
-    public static func train(columns: [Column], rows: [[TabularValue]], spec: TrainingSpec) throws(TrainingError) -> (model: ModelFile, report: TrainingReport) {
+    ///   class or the wrong type for the task, too few rows, no feature columns; `cancelled` when stopped.
+    public static func train(
+        columns: [Column], rows: [[TabularValue]], spec: TrainingSpec, monitor: TrainingMonitor? = nil
+    ) throws(TrainingError) -> (model: ModelFile, report: TrainingReport) {
         if let (field, message) = spec.problems.sorted(by: { $0.key < $1.key }).first { throw TrainingError(field: field, message) }
         guard let targetIndex = columns.firstIndex(where: { $0.name == spec.target }) else {
             throw TrainingError(field: "target", "There is no column '\(spec.target)'; the columns are \(columns.map(\.name).joined(separator: ", "))")
@@ -57,7 +60,10 @@ public enum TrainingPipeline {
         let training = Array(order.dropFirst(validationCount)).sorted()
 
         let start = ContinuousClock.now
-        let fitted = fit(algorithm, target: target, columns: featureColumns, rows: training.map { featureRows[$0] }, targets: training.map { targets[$0] }, spec: spec)
+        let fitted = fit(
+            algorithm, target: target, columns: featureColumns, rows: training.map { featureRows[$0] }, targets: training.map { targets[$0] }, spec: spec,
+            monitor: monitor)
+        if monitor?.isStopped == true { throw TrainingError(field: "cancelled", "The training was stopped") }
         let elapsed = (ContinuousClock.now - start).components
         let model = ModelFile(task: target.task, target: spec.target, classes: target.classes, preprocessor: fitted.preprocessor, algorithm: fitted.algorithm)
         let (metrics, confusion) = evaluate(model, rows: validation.map { featureRows[$0] }, targets: validation.map { targets[$0] })
@@ -71,7 +77,8 @@ public enum TrainingPipeline {
         if let folds = spec.crossValidationFolds {
             report.crossValidation = crossValidate(
                 folds: folds, metric: report.mainMetric, algorithm: algorithm, target: target, columns: featureColumns,
-                rows: training.map { featureRows[$0] }, targets: training.map { targets[$0] }, spec: spec)
+                rows: training.map { featureRows[$0] }, targets: training.map { targets[$0] }, spec: spec, monitor: monitor)
+            if monitor?.isStopped == true { throw TrainingError(field: "cancelled", "The training was stopped") }
         }
         return (model, report)
     }
@@ -103,7 +110,8 @@ public enum TrainingPipeline {
 
     /// Fits the preprocessor and the algorithm on the training rows only.
     static func fit(
-        _ algorithm: TrainingSpec.Algorithm, target: TargetEncoding, columns: [Column], rows: [[TabularValue]], targets: [Double], spec: TrainingSpec
+        _ algorithm: TrainingSpec.Algorithm, target: TargetEncoding, columns: [Column], rows: [[TabularValue]], targets: [Double], spec: TrainingSpec,
+        monitor: TrainingMonitor? = nil
     ) -> Fitted {
         let preprocessor = Preprocessor.fit(columns: columns, rows: rows, style: algorithm == .boostedTrees ? .trees : .linear)
         let x = preprocessor.transform(rows)
@@ -123,7 +131,7 @@ public enum TrainingPipeline {
             case .binary: .binary
             case .multiclass: .multiclass(classes: target.classes.count)
             }
-            let outcome = GradientBoosting.fit(x, targets: targets, task: task, parameters: parameters)
+            let outcome = GradientBoosting.fit(x, targets: targets, task: task, parameters: parameters, monitor: monitor)
             var curves = ["training_loss": outcome.trainingLoss]
             if !outcome.validationLoss.isEmpty { curves["validation_loss"] = outcome.validationLoss }
             return Fitted(
@@ -172,18 +180,19 @@ public enum TrainingPipeline {
     /// The main metric over `folds` folds of the training rows (each fold scored by a model fitted on the others).
     static func crossValidate(
         folds: Int, metric: String, algorithm: TrainingSpec.Algorithm, target: TargetEncoding, columns: [Column], rows: [[TabularValue]],
-        targets: [Double], spec: TrainingSpec
+        targets: [Double], spec: TrainingSpec, monitor: TrainingMonitor?
     ) -> TrainingReport.CrossValidation? {
         var order = Array(rows.indices)
         var generator = SeededGenerator(seed: spec.seed &+ 1)
         order.shuffle(using: &generator)
         var scores: [Double] = []
-        for fold in 0..<folds {
+        for fold in 0..<folds where monitor?.isStopped != true {
             let held = Set(order.enumerated().filter { $0.offset % folds == fold }.map(\.element))
             let kept = rows.indices.filter { !held.contains($0) }
             let heldRows = held.sorted()
             guard !heldRows.isEmpty, kept.count >= 2 else { continue }
-            let fitted = fit(algorithm, target: target, columns: columns, rows: kept.map { rows[$0] }, targets: kept.map { targets[$0] }, spec: spec)
+            let fitted = fit(
+                algorithm, target: target, columns: columns, rows: kept.map { rows[$0] }, targets: kept.map { targets[$0] }, spec: spec, monitor: monitor)
             let model = ModelFile(task: target.task, target: spec.target, classes: target.classes, preprocessor: fitted.preprocessor, algorithm: fitted.algorithm)
             if let score = evaluate(model, rows: heldRows.map { rows[$0] }, targets: heldRows.map { targets[$0] }).0[metric] { scores.append(score) }
         }

@@ -80,8 +80,30 @@ extension ModelRegistry {
         let lineage = ModelLineage(
             run: .init(id: run.summary.id, number: run.summary.number, experiment: run.summary.experiment, job: run.summary.jobID, artifact: path),
             datasets: run.summary.inputs.dataset.map { [$0] } ?? [], featureGroups: featureGroups, code: run.code, params: run.summary.params)
-        let fileName = String(path.split(separator: "/").last ?? "model")
-        let format = path.hasSuffix(".falaj") ? "falaj-model" : "custom"
+        let stored = StoredFile(
+            blobName: blobName, fileName: String(path.split(separator: "/").last ?? "model"), sizeBytes: artifact.sizeBytes, sha256: artifact.sha256,
+            format: path.hasSuffix(".falaj") ? "falaj-model" : "custom")
+        return try await insertVersion(
+            stored, runID: run.summary.id, signature: signature, metrics: metrics, lineage: lineage, description: registration.description, model: name,
+            project: project, request: request,
+            audit: ("model.version_registered", ["run": String(run.summary.number), "artifact": path, "sha256": artifact.sha256]))
+    }
+
+    /// A model file stored under the registry's own blob name.
+    struct StoredFile {
+        var blobName: String
+        var fileName: String
+        var sizeBytes: Int64
+        var sha256: String
+        var format: String
+    }
+
+    /// Inserts the next version of `name` (made when new) for a stored file and audits it; on failure the blob is
+    /// deleted.
+    func insertVersion(
+        _ file: StoredFile, runID: UUID?, signature: ModelSignature?, metrics: [String: Double], lineage: ModelLineage, description: String,
+        model name: String, project: Project, request: RequestContext, audit: (action: String, details: [String: String])
+    ) async throws -> ModelVersion {
         do {
             return try await context.router.withTenantTransaction(request.tenantID) { connection in
                 let tenant = request.tenantID.rawValue
@@ -100,22 +122,20 @@ extension ModelRegistry {
                     """
                     INSERT INTO model_versions (tenant_id, model_id, version, run_id, blob_name, file_name, size_bytes, sha256, format, signature, metrics,
                                                 lineage, description, registered_by)
-                    SELECT \(tenant), \(model.id), coalesce(max(version), 0) + 1, \(run.summary.id), \(blobName), \(fileName), \(artifact.sizeBytes),
-                           \(artifact.sha256), \(format), \(try signature.map { try PostgresJSON(encoding: $0) } ?? PostgresJSON(text: "{}")),
-                           \(try PostgresJSON(encoding: metrics)), \(try PostgresJSON(encoding: lineage)), \(registration.description), \(request.platformActor)
+                    SELECT \(tenant), \(model.id), coalesce(max(version), 0) + 1, \(runID), \(file.blobName), \(file.fileName), \(file.sizeBytes),
+                           \(file.sha256), \(file.format), \(try signature.map { try PostgresJSON(encoding: $0) } ?? PostgresJSON(text: "{}")),
+                           \(try PostgresJSON(encoding: metrics)), \(try PostgresJSON(encoding: lineage)), \(description), \(request.platformActor)
                     FROM model_versions WHERE model_id = \(model.id)
                     RETURNING *
                     """
                 )[0]
                 let version = try ModelVersion(row)
                 try await record(
-                    "model.version_registered", model: model.id,
-                    details: ["version": String(version.version), "run": String(run.summary.number), "artifact": path, "sha256": artifact.sha256],
-                    request: request, on: connection)
+                    audit.action, model: model.id, details: audit.details.merging(["version": String(version.version)]) { $1 }, request: request, on: connection)
                 return version
             }
         } catch {
-            try? await context.blobs.delete(request.tenantID, name: blobName)
+            try? await context.blobs.delete(request.tenantID, name: file.blobName)
             throw error
         }
     }

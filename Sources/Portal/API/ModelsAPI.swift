@@ -64,6 +64,29 @@ enum ModelsAPI {
             return try APIResponse.json(ModelVersionJSON(version), status: .created)
         }
 
+        routes.add(
+            .post, "/api/v1/projects/:project/models/:model/versions/upload", access: .permission(.modelsWrite),
+            documentation: APIDocumentation(
+                summary: "Registers a version from an uploaded file (raw body; query file_name, description): a .falaj file is checked and brings its "
+                    + "signature, any other file is a custom model whose signature goes in the X-Falaj-Signature header as JSON. Without a run, "
+                    + "the compliance gate blocks its promotion unless the model's gates turn compliance off",
+                responseSchema: ModelVersionJSON.schema, successStatus: 201
+            ), maxBodySize: Int(ModelRegistry.maximumUploadSize)
+        ) { request in
+            var signature: ModelSignature?
+            if let text = request.headerFields[HTTPField.Name("X-Falaj-Signature")!] {
+                do {
+                    signature = try JSONDecoder().decode(ModelSignature.self, from: Data(text.utf8))
+                } catch {
+                    throw PlatformError.invalid(field: "signature", "X-Falaj-Signature must be JSON: {\"inputs\": [{\"name\", \"type\"}], \"output\": {\"type\"}}")
+                }
+            }
+            let version = try await environment.requirePlatform().models.upload(
+                request.body, fileName: request.query("file_name") ?? "", description: request.query("description") ?? "", signature: signature,
+                model: try request.segment("model"), project: try request.segment("project"), context: try request.requireContext())
+            return try APIResponse.json(ModelVersionJSON(version), status: .created)
+        }
+
         routes.get(
             "/api/v1/projects/:project/models/:model/versions/:version/file", access: .permission(.modelsRead),
             documentation: APIDocumentation(summary: "The version's model file, decrypted and streamed; audited as a download", responseSchema: Schema.string("bytes"))
