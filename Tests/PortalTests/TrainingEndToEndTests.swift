@@ -115,6 +115,51 @@ import Testing
         }
     }
 
+    @Test func aLongBuiltInRunReportsProgressAndStopsWhenCancelled() async throws {
+        try await AgentCluster.with { cluster in
+            let agent = try await cluster.agent(region: "me-central-1")
+            let platform = cluster.server.platform
+            let owner = cluster.owner
+            _ = try await platform.projects.create(ProjectForm(name: "Long", slug: "long"), context: owner)
+            _ = try await platform.datasets.create(DatasetForm(name: "rows"), project: "long", context: owner)
+            var csv = "a,b,c,y\n"
+            for index in 0..<20_000 { csv += "\(index % 97),\(index % 13).5,\(index % 7),\(index % 3 == 0)\n" }
+            _ = try await platform.datasets.upload(
+                Self.body(Array(csv.utf8)), to: "rows", project: "long", settings: IngestionSettings(format: .csv), sourceName: "rows.csv", context: owner)
+            var boosting = BoostingParameters()
+            boosting.maximumIterations = 10_000
+            boosting.earlyStopping = false
+            boosting.learningRate = 0.001
+            let run = try await platform.runs.startBuiltin(
+                BuiltinRunForm(dataset: "rows", training: TrainingSpec(target: "y", boosting: boosting)), project: "long",
+                jobs: cluster.server.computeAgents.jobs, quota: JobQuota(maximumActiveJobs: 10, isGPUAllowed: false, maximumNodes: 1), context: owner)
+            // Progress beyond the 20% of "rows read" means the boosting loop itself reported.
+            let training = try await cluster.waitFor(run.jobID, timeout: .seconds(120)) { detail in
+                detail.events.contains { $0.report.kind == .progress && ($0.report.value ?? 0) > 0.2 } || detail.summary.state.isFinal
+            }
+            #expect(training.summary.state == .running, "\(training.summary.message) \(agent.log)")
+            _ = try await cluster.server.computeAgents.jobs.cancel(run.jobID, context: owner)
+            let ended = try await cluster.waitFor(run.jobID, timeout: .seconds(60)) { $0.summary.state.isFinal }
+            #expect(ended.summary.state == .cancelled, "\(ended.summary.message)")
+            let detail = try await platform.runs.get(run.number, project: "long", context: owner)
+            #expect(detail.report == nil && !detail.job.artifacts.contains { $0.path == BuiltinTrainingJob.modelFileName }, "a stopped fit stores no model")
+            // The fit itself stopped: the agent no longer burns its cores (a running fit uses both, ~6 s of CPU in 3 s).
+            let pid = agent.process.process.processIdentifier
+            try await Task.sleep(for: .seconds(1))
+            let before = try Self.cpuSeconds(of: pid)
+            try await Task.sleep(for: .seconds(3))
+            let used = try Self.cpuSeconds(of: pid) - before
+            #expect(used < 1.0, "the agent used \(used) s of CPU in 3 s after the cancel")
+        }
+    }
+
+    /// User plus system CPU seconds of a process, from /proc/<pid>/stat.
+    static func cpuSeconds(of pid: Int32) throws -> Double {
+        let stat = try String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)
+        let fields = stat[stat.index(after: stat.lastIndex(of: ")")!)...].split(separator: " ")
+        return (Double(fields[11])! + Double(fields[12])!) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+
     @Test func aCustomCommandLogsThroughThePythonClientAndRegistersItsModel() async throws {
         try await AgentCluster.with { cluster in
             let agent = try await cluster.agent(region: "me-central-1")
