@@ -127,6 +127,8 @@ class TrainingFlowTest(BrowserTestCase):
         self.submit("button.approve-submit")
         self.assertIn("'champion' now points at version 1", self.find("p#promotion-outcome", "the outcome").text)
         self.assertIn("champion → v1", self.find("strong#model-aliases", "the aliases").text)
+        history = self.find("table#promotions-table", "the promotion history").text
+        self.assertIn("approved by Reviewer", history, "members are shown by name")
         self.screenshot("model-promoted", height=1600)
         self.assertEqual(self.csp_violations(), [], "pages must not trip the Content-Security-Policy")
         self.assertTrue(owner.email)

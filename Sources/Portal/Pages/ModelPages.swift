@@ -33,7 +33,8 @@ enum ModelPages {
             guard let version = versions.first(where: { $0.version == number }) else {
                 throw PlatformError.notFound("Model '\(name)' has no version \(number)")
             }
-            var view = ModelViews.version(version, model: model, promotions: promotions.filter { $0.version == number }, project: slug)
+            let names = await ActorNames(pages: pages, context: context)
+            var view = ModelViews.version(version, model: model, promotions: promotions.filter { $0.version == number }, project: slug, names: names)
             view["project"] = ProjectView.project(project)
             return await pages.render("model-version", request, title: "\(model.name) v\(number) — \(project.name)", view)
         }
@@ -94,7 +95,8 @@ enum ModelPages {
         let project = try await platform.projects.get(slug, context: context)
         let (model, versions, promotions) = try await platform.models.get(name, project: slug, context: context)
         let highlighted = request.query("promotion").flatMap(UUID.init(uuidString:))
-        var view = ModelViews.model(model, versions: versions, promotions: promotions, project: slug, highlighted: highlighted, context: context)
+        let names = await ActorNames(pages: pages, context: context)
+        var view = ModelViews.model(model, versions: versions, promotions: promotions, project: slug, highlighted: highlighted, context: context, names: names)
         view["project"] = ProjectView.project(project)
         return await pages.render("model", request, title: "\(model.name) — \(project.name)", Pages.merge(view, extra), status: status)
     }

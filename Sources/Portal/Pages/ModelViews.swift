@@ -41,20 +41,21 @@ enum ModelViews {
 
     /// The model page.
     static func model(
-        _ model: RegisteredModel, versions: [ModelVersion], promotions: [Promotion], project: String, highlighted: UUID?, context: RequestContext
+        _ model: RegisteredModel, versions: [ModelVersion], promotions: [Promotion], project: String, highlighted: UUID?, context: RequestContext,
+        names: ActorNames
     ) -> [String: Any] {
         let base = "/app/projects/\(project)/models/\(model.name)"
         let aliasesByVersion = Dictionary(grouping: model.aliases, by: \.value).mapValues { $0.map(\.key).sorted() }
         let highlightedPromotion = promotions.first { $0.id == highlighted }
         let rule = model.gates.metrics.first
         return [
-            "model": ["name": model.name, "description": model.description, "aliases": aliases(model.aliases), "created": Pages.format(model.createdAt), "createdBy": model.createdBy],
+            "model": ["name": model.name, "description": model.description, "aliases": aliases(model.aliases), "created": Pages.format(model.createdAt), "createdBy": names.name(model.createdBy)],
             "versions": versions.map { version -> [String: Any] in
                 [
                     "version": version.version, "href": "\(base)/versions/\(version.version)", "aliases": aliasesByVersion[version.version] ?? [],
                     "metrics": metricsLine(version.metrics), "run": version.lineage.run.map { "run \($0.number)" } ?? "upload",
                     "runHref": version.lineage.run.map { "/app/projects/\(project)/runs/\($0.number)" } ?? "", "format": version.format,
-                    "registered": Pages.format(version.createdAt), "registeredBy": version.registeredBy,
+                    "registered": Pages.format(version.createdAt), "registeredBy": names.name(version.registeredBy),
                 ]
             },
             "hasVersions": !versions.isEmpty,
@@ -66,9 +67,9 @@ enum ModelViews {
             ],
             "canPromote": context.allows(.modelsPromote) && !versions.isEmpty, "canEditGates": context.allows(.modelsApprove),
             "promoteAction": "\(base)/promotions", "gatesAction": "\(base)/gates",
-            "promotions": promotions.map { promotion(promotion: $0, base: base, context: context, highlighted: highlighted) },
+            "promotions": promotions.map { promotion(promotion: $0, base: base, context: context, highlighted: highlighted, names: names) },
             "hasPromotions": !promotions.isEmpty,
-            "outcome": highlightedPromotion.map(outcome) ?? "", "outcomeIsBad": highlightedPromotion.map { [.blocked, .rejected].contains($0.state) } ?? false,
+            "outcome": highlightedPromotion.map { names.describe(outcome($0)) } ?? "", "outcomeIsBad": highlightedPromotion.map { [.blocked, .rejected].contains($0.state) } ?? false,
         ]
     }
 
@@ -83,7 +84,7 @@ enum ModelViews {
         }
     }
 
-    static func promotion(promotion: Promotion, base: String, context: RequestContext, highlighted: UUID?) -> [String: Any] {
+    static func promotion(promotion: Promotion, base: String, context: RequestContext, highlighted: UUID?, names: ActorNames) -> [String: Any] {
         let badge = switch promotion.state {
         case .applied: "badge ok"
         case .pending: "badge info"
@@ -94,9 +95,9 @@ enum ModelViews {
         return [
             "id": promotion.id.uuidString.lowercased(), "version": promotion.version, "alias": promotion.alias, "state": promotion.state.rawValue,
             "badge": badge, "from": promotion.previousVersion.map { "v\($0)" } ?? "none", "reason": promotion.reason,
-            "requestedBy": promotion.requestedBy, "decidedBy": promotion.decidedBy ?? "", "created": Pages.format(promotion.createdAt),
+            "requestedBy": names.name(promotion.requestedBy), "decidedBy": promotion.decidedBy.map(names.name) ?? "", "created": Pages.format(promotion.createdAt),
             "decided": Pages.format(promotion.decidedAt), "isHighlighted": promotion.id == highlighted,
-            "gates": promotion.gateResults.map { ["gate": $0.gate, "detail": $0.detail, "passed": $0.passed] },
+            "gates": promotion.gateResults.map { ["gate": $0.gate, "detail": names.describe($0.detail), "passed": $0.passed] },
             "canReview": promotion.state == .pending && context.allows(.modelsApprove) && !isRequester,
             "isOwnPending": promotion.state == .pending && isRequester,
             "approveAction": "\(base)/promotions/\(promotion.id.uuidString.lowercased())/approve",
@@ -105,14 +106,14 @@ enum ModelViews {
     }
 
     /// The version page.
-    static func version(_ version: ModelVersion, model: RegisteredModel, promotions: [Promotion], project: String) -> [String: Any] {
+    static func version(_ version: ModelVersion, model: RegisteredModel, promotions: [Promotion], project: String, names: ActorNames) -> [String: Any] {
         let base = "/app/projects/\(project)/models/\(model.name)"
         let lineage = version.lineage
         return [
             "model": ["name": model.name, "href": base],
             "version": [
                 "number": version.version, "format": version.format, "fileName": version.fileName, "size": JobView.bytes(version.sizeBytes),
-                "sha256": version.sha256, "registered": Pages.format(version.createdAt), "registeredBy": version.registeredBy,
+                "sha256": version.sha256, "registered": Pages.format(version.createdAt), "registeredBy": names.name(version.registeredBy),
                 "description": version.description, "download": "\(base)/versions/\(version.version)/file",
                 "aliases": model.aliases.filter { $0.value == version.version }.map(\.key).sorted(),
             ],
@@ -134,8 +135,8 @@ enum ModelViews {
             } ?? false,
             "promotions": promotions.map { promotion -> [String: Any] in
                 [
-                    "alias": promotion.alias, "state": promotion.state.rawValue, "requestedBy": promotion.requestedBy, "decidedBy": promotion.decidedBy ?? "—",
-                    "created": Pages.format(promotion.createdAt), "failures": promotion.failures,
+                    "alias": promotion.alias, "state": promotion.state.rawValue, "requestedBy": names.name(promotion.requestedBy),
+                    "decidedBy": promotion.decidedBy.map(names.name) ?? "—", "created": Pages.format(promotion.createdAt), "failures": names.describe(promotion.failures),
                 ]
             },
             "hasPromotions": !promotions.isEmpty,

@@ -44,6 +44,14 @@ enum TrainingPages {
             try await runPage(request, pages: pages, [:])
         }
 
+        routes.post("/app/projects/:project/runs/:run/cancel", access: .permission(.jobsWrite)) { request in
+            let (project, number) = (try request.segment("project"), try RunsAPI.runNumber(request))
+            let context = try request.requireContext()
+            let run = try await pages.environment.requirePlatform().runs.get(number, project: project, context: context)
+            _ = try await pages.environment.requireComputeAgents().jobs.cancel(run.summary.jobID, context: context)
+            return Pages.redirect("/app/projects/\(project)/runs/\(number)")
+        }
+
         routes.post("/app/projects/:project/runs/:run/register", access: .permission(.modelsWrite)) { request in
             let (project, number) = (try request.segment("project"), try RunsAPI.runNumber(request))
             let form = request.form
@@ -78,7 +86,8 @@ enum TrainingPages {
         let experiments = try await platform.runs.experiments(project: slug, context: context)
         let experimentChoices = experiments.map { item -> [String: Any] in ["name": item.name, "runCount": item.runCount, "isSelected": item.name == experiment] }
         let stateChoices = JobState.allCases.map { item -> [String: Any] in ["name": item.rawValue, "isSelected": item == state] }
-        var model: [String: Any] = ["project": ProjectView.project(project), "runs": runs.map { TrainingViews.row($0, project: slug) }]
+        let names = await ActorNames(pages: pages, context: context)
+        var model: [String: Any] = ["project": ProjectView.project(project), "runs": runs.map { TrainingViews.row($0, project: slug, names: names) }]
         model["hasRuns"] = !runs.isEmpty
         model["experiments"] = experimentChoices
         model["states"] = stateChoices
@@ -101,7 +110,8 @@ enum TrainingPages {
         }
         var details: [RunDetail] = []
         for number in numbers.sorted().prefix(8) { details.append(try await platform.runs.get(number, project: slug, context: context)) }
-        let model = Pages.merge(["project": ProjectView.project(project)], TrainingViews.comparison(details, project: slug))
+        let names = await ActorNames(pages: pages, context: context)
+        let model = Pages.merge(["project": ProjectView.project(project)], TrainingViews.comparison(details, project: slug, names: names))
         return await pages.render("run-compare", request, title: "Compare runs — \(project.name)", model)
     }
 
@@ -116,7 +126,9 @@ enum TrainingPages {
             let chunks = try await jobs.logs(detail.summary.jobID, after: nil, limit: 1000, context: context)
             log = String(String(decoding: chunks.flatMap(\.data), as: UTF8.self).suffix(20_000))
         }
-        var model = TrainingViews.detail(detail, project: slug, canSeeJob: context.allows(.jobsRead))
+        let names = await ActorNames(pages: pages, context: context)
+        var model = TrainingViews.detail(detail, project: slug, canSeeJob: context.allows(.jobsRead), names: names)
+        model["canCancel"] = context.allows(.jobsWrite) && !detail.summary.state.isFinal
         model["project"] = ProjectView.project(project)
         model["log"] = log
         model["hasLog"] = !log.isEmpty

@@ -19,7 +19,7 @@ enum TrainingViews {
     }
 
     /// One row of the runs table.
-    static func row(_ run: RunSummary, project: String) -> [String: Any] {
+    static func row(_ run: RunSummary, project: String, names: ActorNames) -> [String: Any] {
         let shown = ["roc_auc", "accuracy", "r2", "rmse", "f1"].compactMap { name in run.finalMetrics[name].map { "\(name) \(SVGChart.number($0))" } }
         let others = run.finalMetrics.keys.sorted().filter { !["roc_auc", "accuracy", "r2", "rmse", "f1"].contains($0) }.prefix(max(0, 3 - shown.count))
             .map { "\($0) \(SVGChart.number(run.finalMetrics[$0]!))" }
@@ -28,12 +28,12 @@ enum TrainingViews {
             "kind": run.kind == "builtin" ? "built-in" : "command", "state": run.state.rawValue, "badge": JobView.badge(run.state),
             "algorithm": run.params["algorithm"] ?? "", "target": run.params["target"] ?? "",
             "dataset": run.inputs.dataset.map { "\($0.name) v\($0.version)" } ?? "—", "metrics": (shown + others).joined(separator: " · "),
-            "created": Pages.format(run.createdAt), "createdBy": run.createdBy,
+            "created": Pages.format(run.createdAt), "createdBy": names.name(run.createdBy),
         ]
     }
 
     /// The run page.
-    static func detail(_ detail: RunDetail, project: String, canSeeJob: Bool) -> [String: Any] {
+    static func detail(_ detail: RunDetail, project: String, canSeeJob: Bool, names: ActorNames) -> [String: Any] {
         let run = detail.summary
         let report = detail.report
         let progress = detail.job.events.last { $0.report.kind == .progress }?.report.value ?? (run.state == .succeeded ? 1 : 0)
@@ -60,7 +60,9 @@ enum TrainingViews {
         ]
         facts["hasMessage"] = !run.message.isEmpty && run.state != .succeeded
         facts["created"] = Pages.format(run.createdAt)
-        facts["createdBy"] = run.createdBy
+        facts["createdBy"] = names.name(run.createdBy)
+        let note = detail.job.summary.placementNote
+        facts["placementNote"] = run.state == .queued && !note.isEmpty ? note : ""
         facts["finished"] = Pages.format(run.finishedAt)
         facts["jobHref"] = "/app/jobs/\(run.jobID.uuidString.lowercased())"
         facts["canSeeJob"] = canSeeJob
@@ -87,6 +89,7 @@ enum TrainingViews {
         model["hasCharts"] = !charts.isEmpty
         model["hasArtifacts"] = !artifacts.isEmpty
         model["registerAction"] = "/app/projects/\(project)/runs/\(run.number)/register"
+        model["cancelAction"] = "/app/projects/\(project)/runs/\(run.number)/cancel"
         model["defaultModelName"] = defaultModel.isEmpty ? "model" : defaultModel
         model["isBuiltin"] = run.kind == "builtin"
         if let report { model["report"] = reportView(report) }
@@ -126,7 +129,7 @@ enum TrainingViews {
 
     /// Runs side by side: parameters and final metrics as rows (the best value of each metric marked), and a chart per
     /// metric series with one line per run.
-    static func comparison(_ details: [RunDetail], project: String) -> [String: Any] {
+    static func comparison(_ details: [RunDetail], project: String, names: ActorNames) -> [String: Any] {
         let runs = details.map(\.summary)
         let paramNames = Set(runs.flatMap(\.params.keys)).sorted()
         let metricNames = Set(runs.flatMap(\.finalMetrics.keys)).sorted()
@@ -150,7 +153,7 @@ enum TrainingViews {
                 width: 480, height: 180)
         }
         return [
-            "runs": runs.map { row($0, project: project) }, "params": params, "metrics": metrics, "charts": charts, "hasCharts": !charts.isEmpty,
+            "runs": runs.map { row($0, project: project, names: names) }, "params": params, "metrics": metrics, "charts": charts, "hasCharts": !charts.isEmpty,
         ]
     }
 }
