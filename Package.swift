@@ -117,7 +117,7 @@ let package = Package(
         .target(
             name: "AgentNode",
             dependencies: [
-                "AgentProtocol", "HTTPClient", "Subprocess", "FalajCrypto", "BlockingPool", "Learning", "Tabular",
+                "AgentProtocol", "HTTPClient", "Subprocess", "FalajCrypto", "BlockingPool", "Learning", "Tabular", "WebServer",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

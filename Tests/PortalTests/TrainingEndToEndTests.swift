@@ -197,6 +197,10 @@ import Testing
                     run._send("GET", "/agent/v1/jobs/" + run.job_id + "/input", None, {})
                 except FalajError as error:
                     print("no input", error.status)
+                try:
+                    run._send("GET", "/agent/v1/jobs/" + run.job_id + "/model", None, {})
+                except FalajError as error:
+                    print("no model", error.status)
                 """
             try script.write(to: folder.appendingPathComponent("train_script.py"), atomically: true, encoding: .utf8)
             try FileManager.default.copyItem(
@@ -221,7 +225,7 @@ import Testing
             #expect(job.summary.state == .succeeded, "\(job.summary.message) \(log) \(agent.log)")
             #expect(log.contains("refused 422") && log.contains("at most 200 characters"), "a bad metric is refused with the reason: \(log)")
             #expect(log.contains("not sent: metric 'bad' is nan"), "\(log)")
-            #expect(log.contains("foreign run 404") && log.contains("no input 404"), "the token reaches only its own run and inputs: \(log)")
+            #expect(log.contains("foreign run 404") && log.contains("no input 404") && log.contains("no model 404"), "the token reaches only its own run and inputs: \(log)")
             let detail = try await platform.runs.get(run.number, project: "vision", context: cluster.owner)
             #expect(log.contains("unpacked \(archive.count) bytes of working files"), "\(log)")
             #expect(detail.summary.params == ["script": "bundled", "lr": "0.01", "epochs": "3"] && detail.summary.tags == ["framework": "none"])

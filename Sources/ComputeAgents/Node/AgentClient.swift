@@ -120,6 +120,11 @@ public final class AgentClient: Sendable {
         try await download(AgentEndpoint.files(job.uuidString.lowercased()), token: token, to: path)
     }
 
+    /// `GET …/model` (a replica's model file) into the file at `path`; see ``download(_:token:to:)``.
+    public func downloadModel(job: UUID, token: String, to path: String) async throws(AgentClientError) -> (sizeBytes: Int64, sha256: String) {
+        try await download(AgentEndpoint.model(job.uuidString.lowercased()), token: token, to: path)
+    }
+
     /// `GET endpoint` with the job's token into the file at `path` (written on ``BlockingPool/shared``, chunk by
     /// chunk), returning its size and SHA-256 (hex).
     private func download(_ endpoint: String, token: String, to path: String) async throws(AgentClientError) -> (sizeBytes: Int64, sha256: String) {

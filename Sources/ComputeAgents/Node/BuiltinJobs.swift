@@ -13,11 +13,20 @@ public struct BuiltinJobContext: Sendable {
     public let inventory: AgentInventory
     let logBuffer: LogBuffer
     let eventSink: @Sendable (JobEventReport) async -> Void
-    let inputDownloader: @Sendable (String) async throws -> (sizeBytes: Int64, sha256: String)
+    let downloader: @Sendable (JobDownload, String) async throws -> (sizeBytes: Int64, sha256: String)
+    /// The address the control plane reaches this node at (`--advertise-address`); nil when not configured.
+    public let advertiseAddress: String?
 
     /// Downloads the job's input (`GET /agent/v1/jobs/:job/input`) into the file at `path`, retrying while the server
     /// is unavailable; returns its size and SHA-256 (hex).
-    public func downloadInput(to path: String) async throws -> (sizeBytes: Int64, sha256: String) { try await inputDownloader(path) }
+    public func downloadInput(to path: String) async throws -> (sizeBytes: Int64, sha256: String) { try await downloader(.input, path) }
+
+    /// Downloads the model a replica serves (`GET /agent/v1/jobs/:job/model`) into the file at `path`, as
+    /// ``downloadInput(to:)``.
+    public func downloadModel(to path: String) async throws -> (sizeBytes: Int64, sha256: String) { try await downloader(.model, path) }
+
+    /// Reports a status line (shown on the job; a replica's `ready at …`).
+    public func status(_ message: String) async { await eventSink(JobEventReport(kind: .status, message: message)) }
 
     /// Appends a line to the job's log.
     public func log(_ line: String) { logBuffer.appendLine(line) }
@@ -29,6 +38,14 @@ public struct BuiltinJobContext: Sendable {
 
     /// Reports progress between 0 and 1.
     public func progress(_ fraction: Double) async { await eventSink(JobEventReport(kind: .progress, value: fraction)) }
+}
+
+/// What a built-in job can fetch with its token.
+enum JobDownload: Sendable {
+    /// A built-in run's dataset rows.
+    case input
+    /// A replica's model file.
+    case model
 }
 
 /// A job kind implemented inside the agent binary. Throwing fails the attempt with the error's description;
@@ -51,11 +68,12 @@ public struct BuiltinJobRegistry: Sendable {
     /// The kinds registered.
     public var kinds: [String] { jobs.keys.sorted() }
 
-    /// The registry with the agent's own built-ins: `node.diagnostics` and `train.builtin`.
+    /// The registry with the agent's own built-ins: `node.diagnostics`, `train.builtin` and `serve.replica`.
     public static var standard: BuiltinJobRegistry {
         var registry = BuiltinJobRegistry()
         registry.register("node.diagnostics", NodeDiagnostics.run)
         registry.register(BuiltinTrainingJob.kind, BuiltinTrainer.run)
+        registry.register(ServeReplicaSpec.kind, ModelReplica.run)
         return registry
     }
 }

@@ -97,9 +97,15 @@ struct JobExecution: Sendable {
         let context = BuiltinJobContext(
             job: job, outputDirectory: workDirectory + "/output", inventory: inventory, logBuffer: buffer,
             eventSink: { event in await postEvent(event) },
-            inputDownloader: { [client, job] path in
-                try await AgentClient.retrying { try await client.downloadInput(job: job.jobID, token: job.token, to: path) }
-            })
+            downloader: { [client, job] what, path in
+                try await AgentClient.retrying {
+                    switch what {
+                    case .input: try await client.downloadInput(job: job.jobID, token: job.token, to: path)
+                    case .model: try await client.downloadModel(job: job.jobID, token: job.token, to: path)
+                    }
+                }
+            },
+            advertiseAddress: configuration.advertiseAddress)
         await postEvent(JobEventReport(kind: .started))
         let timeout = Duration.seconds(max(1, job.timeoutSeconds))
         let clock = ContinuousClock()

@@ -78,6 +78,13 @@ enum AgentAPI {
                 body: .stream { writer in try await files.stream { bytes in try await writer.write(bytes) } }
             )
         }
+        routes.get("/agent/v1/jobs/:job/model", access: .jobToken) { request in
+            let model = try await environment.requirePlatform().models.replicaModel(try request.requireJob())
+            return Response(
+                headerFields: [.contentType: "application/octet-stream", .contentLength: String(model.sizeBytes), .cacheControl: "no-store"],
+                body: .stream { writer in try await model.stream { bytes in try await writer.write(bytes) } }
+            )
+        }
         routes.post("/agent/v1/runs/:run/params", access: .jobToken) { request in
             guard let run = UUID(uuidString: try request.segment("run")) else { throw PlatformError.notFound("No such run") }
             let body = try await request.decodeJSON(RunParametersBody.self, maximumSize: maximumJSONSize)

@@ -1,0 +1,95 @@
+import AgentProtocol
+import ComputeAgents
+import Foundation
+import Learning
+import Platform
+import Tabular
+import Tenancy
+import TestSupport
+import Testing
+
+/// A registered built-in model served by a real agent as a `serve.replica` job: predictions over HTTP equal the model
+/// file's own, bad rows are refused field by field, and cancelling the job stops the server.
+@Suite(.serialized) struct ServingEndToEndTests {
+    @Test func anAgentServesARegisteredModelAndStopsWhenTheJobIsCancelled() async throws {
+        try await AgentCluster.with { cluster in
+            let agent = try await cluster.agent(region: "me-central-1")
+            let platform = cluster.server.platform
+            let owner = cluster.owner
+            let jobs = cluster.server.computeAgents.jobs
+            let quota = JobQuota(maximumActiveJobs: 10, isGPUAllowed: false, maximumNodes: 1)
+            _ = try await platform.projects.create(ProjectForm(name: "Churn", slug: "churn"), context: owner)
+            _ = try await platform.datasets.create(DatasetForm(name: "customers"), project: "churn", context: owner)
+            _ = try await platform.datasets.upload(
+                TrainingEndToEndTests.body(Array(TrainingEndToEndTests.churnCSV().utf8)), to: "customers", project: "churn",
+                settings: IngestionSettings(format: .csv), sourceName: "customers.csv", context: owner)
+            let run = try await platform.runs.startBuiltin(
+                BuiltinRunForm(dataset: "customers", training: TrainingSpec(target: "churned")), project: "churn", jobs: jobs, quota: quota, context: owner)
+            let trained = try await cluster.waitFor(run.jobID, timeout: .seconds(180)) { $0.summary.state.isFinal }
+            #expect(trained.summary.state == .succeeded, "\(trained.summary.message) \(agent.log)")
+            let version = try await platform.models.register(VersionRegistration(run: run.number), model: "churn", project: "churn", context: owner)
+            let model = try await platform.models.get("churn", project: "churn", context: owner).0
+
+            let spec = ServeReplicaSpec(model: .init(modelID: model.id, name: "churn", version: version.version, sha256: version.sha256, format: version.format))
+            let replica = try await jobs.submit(
+                JobSubmission(
+                    kind: ServeReplicaSpec.kind, name: "churn v1 replica", specJSON: String(decoding: try JSONEncoder().encode(spec), as: UTF8.self),
+                    resources: ResourceRequest(cpuMillis: 500, memoryBytes: 256 << 20), maxAttempts: 1, timeoutSeconds: 3600),
+                quota: quota, context: owner)
+            let ready = try await cluster.waitFor(replica.id, timeout: .seconds(60)) { detail in
+                detail.summary.state.isFinal || detail.events.contains { $0.report.message?.hasPrefix(ServeReplicaSpec.readyPrefix) == true }
+            }
+            let line = try #require(ready.events.compactMap(\.report.message).first { $0.hasPrefix(ServeReplicaSpec.readyPrefix) }, "\(ready) \(agent.log)")
+            let portText = line.split(separator: ":").last.map(String.init) ?? ""
+            let port = try #require(Int(portText), "\(line)")
+            #expect(line == "ready at http://127.0.0.1:\(port)")
+            let replicaClient = PortalBrowser(port: port)
+
+            // The served predictions are the model file's own.
+            let bytes = ByteBox()
+            let (_, stream) = try await platform.models.download(1, of: "churn", project: "churn", context: owner)
+            try await stream { bytes.append($0) }
+            let file = try ModelFile.decode(bytes.bytes)
+            let rows: [[String: Any]] = [
+                ["usage": 9.5, "plan": "pro", "tenure": 12, "spend": 120.5], ["usage": 0.5, "plan": "free", "tenure": 3, "spend": NSNull()],
+                ["usage": 4, "plan": "unseen-plan", "tenure": 30, "spend": 50.0],
+            ]
+            let response = try await replicaClient.request(
+                "POST", "/v1/predict", headers: [("Content-Type", "application/json")], body: Array(try JSONSerialization.data(withJSONObject: ["rows": rows])))
+            #expect(response.statusCode == 200, "\(response.bodyText)")
+            let answer = try #require(try JSONSerialization.jsonObject(with: Data(response.bodyText.utf8)) as? [String: Any])
+            let predictions = try #require(answer["predictions"] as? [[String: Any]])
+            let expected: [[TabularValue]] = [
+                [.float(9.5), .string("pro"), .int(12), .float(120.5)], [.float(0.5), .string("free"), .int(3), .null],
+                [.float(4), .string("unseen-plan"), .int(30), .float(50)],
+            ]
+            #expect(predictions.count == 3 && answer["model"] as? String == "churn" && answer["version"] as? Int == 1)
+            for (served, row) in zip(predictions, expected) {
+                let local = file.predict(row)
+                #expect(served["label"] as? String == local.label)
+                #expect(abs((served["value"] as? Double ?? -1) - local.value) < 1e-12)
+                #expect(((served["probabilities"] as? [String: Double])?["true"]).map { abs($0 - local.probabilities[1]) < 1e-12 } == true)
+            }
+            #expect(try await replicaClient.request("GET", "/healthz").statusCode == 200)
+
+            // Bad rows are refused naming each field; nothing is predicted.
+            let bad = try await replicaClient.request(
+                "POST", "/v1/predict", headers: [("Content-Type", "application/json")],
+                body: Array(#"{"rows": [{"usage": "high", "plan": "pro", "tenure": 1.5, "spend": 1, "colour": "red"}, {"plan": "pro", "tenure": 2, "spend": 3}]}"#.utf8))
+            #expect(bad.statusCode == 400)
+            let problem = try #require(try JSONSerialization.jsonObject(with: Data(bad.bodyText.utf8)) as? [String: Any])
+            let fields = (problem["errors"] as? [[String: Any]] ?? []).map { "\($0["row"] ?? "-"):\($0["field"] ?? "-")" }
+            #expect(Set(fields) == ["0:usage", "0:tenure", "0:colour", "1:usage"], "\(problem)")
+            let notJSON = try await replicaClient.request("POST", "/v1/predict", headers: [("Content-Type", "application/json")], body: Array("rows=1".utf8))
+            #expect(notJSON.statusCode == 400)
+
+            // Cancelling the job stops the server.
+            _ = try await jobs.cancel(replica.id, context: owner)
+            let ended = try await cluster.waitFor(replica.id, timeout: .seconds(60)) { $0.summary.state.isFinal }
+            #expect(ended.summary.state == .cancelled)
+            await #expect(throws: (any Error).self, "nothing listens any more") {
+                _ = try await replicaClient.request("GET", "/healthz")
+            }
+        }
+    }
+}
