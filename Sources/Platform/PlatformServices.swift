@@ -23,6 +23,8 @@ public final class PlatformServices: Sendable {
     public let runs: Runs
     /// Registered models, their immutable versions, aliases and gated promotions.
     public let models: ModelRegistry
+    /// Deployments: prediction endpoints served by replicas on agents.
+    public let deployments: Deployments
     private let context: PlatformContext
 
     /// Wires the services to the cells and the tenants' blob stores.
@@ -41,6 +43,7 @@ public final class PlatformServices: Sendable {
         featureServices = FeatureServices(context: context)
         runs = Runs(context: context)
         models = ModelRegistry(context: context)
+        deployments = Deployments(context: context)
     }
 
     /// The background services `falaj serve` runs: the listeners that keep the online-feature cache correct across

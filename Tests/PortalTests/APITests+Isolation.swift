@@ -54,6 +54,15 @@ extension APITests {
                 "PUT", "/api/v1/projects/bravo-secret/feature-services/bravo-svc", json: #"{"features":["customer_stats:age"]}"#, bearer: b.key
             )
             #expect(bService.statusCode == 200, "\(bService.bodyText)")
+            // B's deployment `bravo-api` (no variants needed to be found).
+            try await server.environment.router.withTenantTransaction(b.owner.tenantID) { connection in
+                try await connection.execute(
+                    """
+                    INSERT INTO deployments (tenant_id, id, project_id, name, created_by)
+                    SELECT \(b.owner.tenantID.rawValue), \(UUID()), id, 'bravo-api', 'system' FROM projects WHERE slug = 'bravo-secret'
+                    """
+                )
+            }
             let before = try await TenantSnapshot(server, b.owner)
             let bMemberID = try #require(bMember.actor.userID)
             let bOwnerID = try #require(b.owner.actor.userID)
@@ -72,6 +81,7 @@ extension APITests {
                 "/api/v1/join-tokens": [["id": bTokenID]],
                 "/api/v1/projects": [["project": "bravo-secret", "dataset": "ledger", "version": "1", "group": "customer_stats", "service": "bravo-svc"]],
                 "/api/v1/feature-groups": [["id": bGroup]],
+                "/api/v1/deployments": [["deployment": "bravo-api"]],
             ]
             let bodies = [
                 "/api/v1/members/:id": #"{"role":"viewer"}"#, "/api/v1/members/:id/mfa-requirement": #"{"required":true}"#,

@@ -14,20 +14,8 @@ import Testing
     @Test func anAgentServesARegisteredModelAndStopsWhenTheJobIsCancelled() async throws {
         try await AgentCluster.with { cluster in
             let agent = try await cluster.agent(region: "me-central-1")
-            let platform = cluster.server.platform
-            let owner = cluster.owner
-            let jobs = cluster.server.computeAgents.jobs
-            let quota = JobQuota(maximumActiveJobs: 10, isGPUAllowed: false, maximumNodes: 1)
-            _ = try await platform.projects.create(ProjectForm(name: "Churn", slug: "churn"), context: owner)
-            _ = try await platform.datasets.create(DatasetForm(name: "customers"), project: "churn", context: owner)
-            _ = try await platform.datasets.upload(
-                TrainingEndToEndTests.body(Array(TrainingEndToEndTests.churnCSV().utf8)), to: "customers", project: "churn",
-                settings: IngestionSettings(format: .csv), sourceName: "customers.csv", context: owner)
-            let run = try await platform.runs.startBuiltin(
-                BuiltinRunForm(dataset: "customers", training: TrainingSpec(target: "churned")), project: "churn", jobs: jobs, quota: quota, context: owner)
-            let trained = try await cluster.waitFor(run.jobID, timeout: .seconds(180)) { $0.summary.state.isFinal }
-            #expect(trained.summary.state == .succeeded, "\(trained.summary.message) \(agent.log)")
-            let version = try await platform.models.register(VersionRegistration(run: run.number), model: "churn", project: "churn", context: owner)
+            let (platform, owner, jobs, quota) = (cluster.server.platform, cluster.owner, cluster.server.computeAgents.jobs, Self.quota)
+            let version = try await Self.registeredChurnModels([.boostedTrees], cluster: cluster, agent: agent)[0]
             let model = try await platform.models.get("churn", project: "churn", context: owner).0
 
             let spec = ServeReplicaSpec(model: .init(modelID: model.id, name: "churn", version: version.version, sha256: version.sha256, format: version.format))
@@ -91,5 +79,91 @@ import Testing
                 _ = try await replicaClient.request("GET", "/healthz")
             }
         }
+    }
+
+    @Test func theGatewaySplitsTrafficByWeightKeepsRoutingKeysStickyAndChecksAccess() async throws {
+        try await AgentCluster.with { cluster in
+            let agent = try await cluster.agent(region: "me-central-1")
+            let (platform, owner, jobs, quota) = (cluster.server.platform, cluster.owner, cluster.server.computeAgents.jobs, Self.quota)
+            _ = try await Self.registeredChurnModels([.boostedTrees, .logistic], cluster: cluster, agent: agent)
+
+            await #expect(throws: PlatformError.self, "weights must add up to 100") {
+                _ = try await platform.deployments.create(
+                    DeploymentForm(name: "churn-api", variants: [VariantForm(name: "a", model: "churn", version: 1, weight: 50)]), project: "churn",
+                    jobs: jobs, quota: quota, context: owner)
+            }
+            let form = DeploymentForm(
+                name: "churn-api",
+                variants: [VariantForm(name: "a", model: "churn", version: 1, weight: 70), VariantForm(name: "b", model: "churn", version: 2, weight: 30)])
+            _ = try await platform.deployments.create(form, project: "churn", jobs: jobs, quota: quota, context: owner)
+            let deadline = ContinuousClock.now + .seconds(60)
+            var deployment = try await platform.deployments.get("churn-api", context: owner)
+            while !deployment.variants.allSatisfy({ $0.replicas.contains(where: \.isServing) }) && ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(200))
+                deployment = try await platform.deployments.get("churn-api", context: owner)
+            }
+            #expect(deployment.variants.allSatisfy { $0.replicas.contains(where: \.isServing) }, "\(deployment) \(agent.log)")
+            try await Task.sleep(for: .seconds(1.1))  // past the gateway's routing cache
+
+            let key = try await APIFixtures.key(cluster.server, owner, permissions: [.predict])
+            let browser = cluster.server.browser()
+            let body = #"{"rows": [{"usage": 2.5, "plan": "free", "tenure": 10, "spend": 40}]}"#
+            var counts: [String: Int] = [:]
+            for _ in 0..<200 {
+                let response = try await browser.api("POST", "/v1/predict/churn-api", json: body, bearer: key)
+                #expect(response.statusCode == 200, "\(response.bodyText)")
+                let answer = APIFixtures.json(response)
+                let variant = answer["variant"] as? String ?? "?"
+                counts[variant, default: 0] += 1
+                #expect(answer["version"] as? Int == (variant == "a" ? 1 : 2) && (answer["request_id"] as? String)?.isEmpty == false)
+                #expect((answer["predictions"] as? [[String: Any]])?.count == 1)
+            }
+            // 70/30 of 200: 140 expected, standard deviation 6.5; four of them either way.
+            #expect((114...166).contains(counts["a"] ?? 0) && (counts["a"] ?? 0) + (counts["b"] ?? 0) == 200, "\(counts)")
+
+            var sticky: Set<String> = []
+            for _ in 0..<20 {
+                let response = try await browser.request(
+                    "POST", "/v1/predict/churn-api", headers: [("Authorization", "Bearer \(key)"), ("Content-Type", "application/json"), ("X-Falaj-Routing-Key", "customer-42")],
+                    body: Array(body.utf8))
+                sticky.insert(APIFixtures.json(response)["variant"] as? String ?? "?")
+            }
+            #expect(sticky.count == 1, "one routing key, one variant: \(sticky)")
+
+            let bad = try await browser.api("POST", "/v1/predict/churn-api", json: #"{"rows": [{"usage": "x", "plan": "pro", "tenure": 1, "spend": 1}]}"#, bearer: key)
+            #expect(bad.statusCode == 400 && bad.bodyText.contains("usage"), "\(bad.bodyText)")
+            #expect(try await browser.api("POST", "/v1/predict/nope", json: body, bearer: key).statusCode == 404)
+            let reader = try await APIFixtures.key(cluster.server, owner, permissions: [.deploymentsRead])
+            #expect(try await browser.api("POST", "/v1/predict/churn-api", json: body, bearer: reader).statusCode == 403)
+            #expect(try await browser.api("POST", "/v1/predict/churn-api", json: body, bearer: nil).statusCode == 401)
+
+            _ = try await platform.deployments.stop("churn-api", jobs: jobs, context: owner)
+            try await Task.sleep(for: .seconds(1.1))
+            let stopped = try await browser.api("POST", "/v1/predict/churn-api", json: body, bearer: key)
+            #expect(stopped.statusCode == 503, "\(stopped.bodyText)")
+        }
+    }
+
+    static let quota = JobQuota(maximumActiveJobs: 10, isGPUAllowed: false, maximumNodes: 1)
+
+    /// Project `churn` with dataset `customers`, one built-in run per algorithm on the agent, each registered as the
+    /// next version of model `churn`.
+    static func registeredChurnModels(_ algorithms: [TrainingSpec.Algorithm], cluster: AgentCluster, agent: AgentCluster.Agent) async throws -> [ModelVersion] {
+        let (platform, owner) = (cluster.server.platform, cluster.owner)
+        _ = try await platform.projects.create(ProjectForm(name: "Churn", slug: "churn"), context: owner)
+        _ = try await platform.datasets.create(DatasetForm(name: "customers"), project: "churn", context: owner)
+        _ = try await platform.datasets.upload(
+            TrainingEndToEndTests.body(Array(TrainingEndToEndTests.churnCSV().utf8)), to: "customers", project: "churn",
+            settings: IngestionSettings(format: .csv), sourceName: "customers.csv", context: owner)
+        var versions: [ModelVersion] = []
+        for algorithm in algorithms {
+            let run = try await platform.runs.startBuiltin(
+                BuiltinRunForm(dataset: "customers", training: TrainingSpec(target: "churned", algorithm: algorithm)), project: "churn",
+                jobs: cluster.server.computeAgents.jobs, quota: quota, context: owner)
+            let trained = try await cluster.waitFor(run.jobID, timeout: .seconds(180)) { $0.summary.state.isFinal }
+            #expect(trained.summary.state == .succeeded, "\(trained.summary.message) \(agent.log)")
+            versions.append(try await platform.models.register(VersionRegistration(run: run.number), model: "churn", project: "churn", context: owner))
+        }
+        return versions
     }
 }

@@ -170,6 +170,20 @@ import Testing
                         VALUES (\(tenant), \(UUID()), \(model), 1, 'champion', 'applied', 'system')
                         """
                     )
+                    // Serving: a deployment with a variant and a replica (on the run's job, which any job row may be).
+                    let deployment = UUID()
+                    try await connection.execute(
+                        "INSERT INTO deployments (tenant_id, id, project_id, name, created_by) VALUES (\(tenant), \(deployment), \(project), 'churn-api', 'system')"
+                    )
+                    try await connection.execute(
+                        """
+                        INSERT INTO deployment_variants (tenant_id, deployment_id, name, model_id, version, weight)
+                        VALUES (\(tenant), \(deployment), 'main', \(model), 1, 100)
+                        """
+                    )
+                    try await connection.execute(
+                        "INSERT INTO deployment_replicas (tenant_id, deployment_id, variant, job_id) VALUES (\(tenant), \(deployment), 'main', \(job))"
+                    )
                 }
                 tenants.append(owner)
             }

@@ -59,6 +59,11 @@ public enum PlatformName {
         problem(name, maximum: 60, allowsUnderscore: true, what: "a dataset name")
     }
 
+    /// 2–60 lower-case ASCII letters, digits and inner hyphens (`churn-api`): a deployment's endpoint name.
+    public static func deploymentNameProblem(_ name: String) -> String? {
+        problem(name, maximum: 60, allowsUnderscore: false, what: "a deployment name")
+    }
+
     /// A URL name made from a display name (`Churn Model` → `churn-model`), cut to 40 characters; nil when nothing usable is left.
     public static func slug(from name: String) -> String? {
         let made = Slug.make(from: name)

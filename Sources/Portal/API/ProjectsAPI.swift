@@ -97,6 +97,7 @@ enum ProjectsAPI {
         FeatureLifecycleAPI.add(to: &routes, environment: environment)
         RunsAPI.add(to: &routes, environment: environment)
         ModelsAPI.add(to: &routes, environment: environment)
+        DeploymentsAPI.add(to: &routes, environment: environment)
     }
 }
 

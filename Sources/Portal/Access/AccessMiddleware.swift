@@ -23,7 +23,7 @@ struct AccessMiddleware: Middleware {
             return try await next(request)  // 404 / 405 come from the router
         }
         if entry.access == .open { return try await next(request) }
-        if request.path.hasPrefix("/api/") { return try await handleAPI(request, access: entry.access, next: next) }
+        if request.path.hasPrefix("/api/") || request.path.hasPrefix("/v1/") { return try await handleAPI(request, access: entry.access, next: next) }
         if request.path.hasPrefix("/agent/") { return try await handleAgent(request, access: entry.access, next: next) }
         return try await handlePage(request, access: entry.access, next: next)
     }

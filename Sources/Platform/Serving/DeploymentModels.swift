@@ -1,0 +1,92 @@
+public import ComputeAgents
+public import Foundation
+
+/// One variant of a deployment as it is asked for.
+public struct VariantForm: Sendable {
+    /// Unique in the deployment (`a`, `challenger`).
+    public var name: String
+    /// The registered model (in the deployment's project).
+    public var model: String
+    /// The version; nil with `alias` nil means the latest.
+    public var version: Int?
+    /// An alias resolved to its version when the deployment is made.
+    public var alias: String?
+    /// Share of the traffic in percent.
+    public var weight: Int
+    /// Replicas to run (1…16).
+    public var replicas: Int
+
+    /// Creates a variant.
+    public init(name: String, model: String, version: Int? = nil, alias: String? = nil, weight: Int, replicas: Int = 1) {
+        self.name = name
+        self.model = model
+        self.version = version
+        self.alias = alias
+        self.weight = weight
+        self.replicas = replicas
+    }
+}
+
+/// A deployment as it is asked for.
+public struct DeploymentForm: Sendable {
+    /// The endpoint's name, unique in the organisation.
+    public var name: String
+    /// Free text.
+    public var description: String
+    /// The variants; their weights sum to 100.
+    public var variants: [VariantForm]
+
+    /// Creates a form.
+    public init(name: String, description: String = "", variants: [VariantForm]) {
+        self.name = name
+        self.description = description
+        self.variants = variants
+    }
+}
+
+/// One replica: its job, and whether and where it serves.
+public struct ReplicaStatus: Sendable, Equatable {
+    /// The `serve.replica` job.
+    public var jobID: UUID
+    /// The job's state.
+    public var state: JobState
+    /// Where it serves (`http://host:port`), once it reported ready in its current attempt.
+    public var url: String?
+    /// The job's last message.
+    public var message: String
+
+    /// Whether the gateway may send it traffic.
+    public var isServing: Bool { state == .running && url != nil }
+}
+
+/// A variant with its model and replicas.
+public struct DeploymentVariant: Sendable, Equatable {
+    /// The variant's name.
+    public var name: String
+    /// The registered model's id and name, and the version served.
+    public var modelID: UUID, model: String, version: Int
+    /// Traffic share in percent.
+    public var weight: Int
+    /// Replicas asked for.
+    public var replicaCount: Int
+    /// The replicas' states.
+    public var replicas: [ReplicaStatus]
+}
+
+/// A deployment with its variants.
+public struct Deployment: Sendable, Equatable {
+    /// The deployment's id.
+    public var id: UUID
+    /// The endpoint's name.
+    public var name: String
+    /// The project's URL name.
+    public var project: String
+    /// Free text.
+    public var description: String
+    /// `active` or `stopped`.
+    public var state: String
+    /// The variants, by name.
+    public var variants: [DeploymentVariant]
+    /// Who made it and when.
+    public var createdBy: String, createdAt: Date
+}

@@ -1,0 +1,203 @@
+import AgentProtocol
+public import ComputeAgents
+import Foundation
+import PostgresClient
+import Residency
+public import Tenancy
+
+/// Deployments: stable prediction endpoints over registered model versions, served by `serve.replica` jobs on agents.
+/// Reading needs `deployments.read`; making and stopping one `deployments.write` and `jobs.write` (its replicas are
+/// jobs). Every change is audited.
+public struct Deployments: Sendable {
+    let context: PlatformContext
+
+    /// Makes a deployment and starts its replicas (one `serve.replica` job each, recorded in the job's transaction).
+    /// When a replica cannot be queued (plan limits, residency), the jobs already queued are cancelled and the
+    /// deployment is removed, so nothing half-made stays.
+    /// - Throws: ``PlatformError/invalidFields(_:)`` naming the field (`name`, `variants`, `variants[i].weight`, …),
+    ///   ``PlatformError/notFound(_:)`` for an unknown project, model, version or alias, ``PlatformError/conflict(_:)``
+    ///   for a name taken in the organisation; the job queue's errors.
+    public func create(_ form: DeploymentForm, project slug: String, jobs: JobQueue, quota: JobQuota, context request: RequestContext) async throws -> Deployment {
+        try request.requirePlatform(.deploymentsWrite)
+        _ = try await context.router.withTenantTransaction(request.tenantID) { try await Projects.find(slug, for: request, on: $0) }
+        try Self.validate(form)
+        let id = UUID()
+        let resolved: [(form: VariantForm, modelID: UUID, version: ModelVersion)]
+        do {
+            resolved = try await context.router.withTenantTransaction(request.tenantID) { connection in
+                let project = try await Projects.find(slug, for: request, on: connection)
+                var resolved: [(VariantForm, UUID, ModelVersion)] = []
+                for variant in form.variants {
+                    let model = try await ModelRegistry.find(variant.model, project: project.id, on: connection)
+                    let number = variant.version ?? (variant.alias.flatMap { model.aliases[$0] }) ?? (variant.alias == nil ? model.latestVersion : nil)
+                    guard let number, let row = try await connection.query("SELECT * FROM model_versions WHERE model_id = \(model.id) AND version = \(number)").first else {
+                        throw PlatformError.notFound(
+                            "Model '\(model.name)' has no \(variant.alias.map { "alias '\($0)'" } ?? "version \(variant.version.map(String.init) ?? "yet")")")
+                    }
+                    let version = try ModelVersion(row)
+                    guard version.format == "falaj-model" else {
+                        throw PlatformError.invalid(field: "variants", "'\(model.name)' v\(number) is a custom model; agents serve built-in models only so far")
+                    }
+                    resolved.append((variant, model.id, version))
+                }
+                try await connection.execute(
+                    """
+                    INSERT INTO deployments (tenant_id, id, project_id, name, description, created_by)
+                    VALUES (\(request.tenantID.rawValue), \(id), \(project.id), \(form.name), \(form.description), \(request.platformActor))
+                    """
+                )
+                for (variant, modelID, version) in resolved {
+                    try await connection.execute(
+                        """
+                        INSERT INTO deployment_variants (tenant_id, deployment_id, name, model_id, version, weight, replicas)
+                        VALUES (\(request.tenantID.rawValue), \(id), \(variant.name), \(modelID), \(version.version), \(variant.weight), \(variant.replicas))
+                        """
+                    )
+                }
+                try await record("deployment.created", id, details: ["project": project.slug, "name": form.name, "variants": String(form.variants.count)], request, connection)
+                return resolved
+            }
+        } catch let error as PostgresError where error.sqlState == "23505" {
+            throw PlatformError.conflict("The organisation has a deployment called '\(form.name)' already")
+        }
+        var started: [UUID] = []
+        do {
+            for (variant, modelID, version) in resolved {
+                let spec = ServeReplicaSpec(
+                    model: .init(modelID: modelID, name: variant.model, version: version.version, sha256: version.sha256, format: version.format),
+                    deployment: id, variant: variant.name)
+                for index in 0..<variant.replicas {
+                    let submission = JobSubmission(
+                        kind: ServeReplicaSpec.kind, name: "\(form.name)/\(variant.name) replica \(index + 1)",
+                        specJSON: String(decoding: try JSONEncoder().encode(spec), as: UTF8.self),
+                        resources: ResourceRequest(cpuMillis: 500, memoryBytes: 256 << 20), maxAttempts: 20, timeoutSeconds: 604_800)
+                    let job = try await jobs.submit(submission, quota: quota, context: request) { connection, jobID in
+                        try await connection.execute(
+                            "INSERT INTO deployment_replicas (tenant_id, deployment_id, variant, job_id) VALUES (\(request.tenantID.rawValue), \(id), \(variant.name), \(jobID))"
+                        )
+                    }
+                    started.append(job.id)
+                }
+            }
+        } catch {
+            for job in started { _ = try? await jobs.cancel(job, context: request) }
+            try? await context.router.withTenantTransaction(request.tenantID) { connection in
+                try await connection.execute("DELETE FROM deployment_replicas WHERE deployment_id = \(id)")
+                try await connection.execute("DELETE FROM deployments WHERE id = \(id)")
+            }
+            throw error
+        }
+        return try await get(form.name, context: request)
+    }
+
+    /// The organisation's deployments, by name.
+    public func list(context request: RequestContext) async throws -> [Deployment] {
+        try request.requirePlatform(.deploymentsRead)
+        return try await context.router.withTenantTransaction(request.tenantID) { connection in
+            var deployments: [Deployment] = []
+            for row in try await connection.query("SELECT name FROM deployments ORDER BY name") {
+                deployments.append(try await Self.load(try row["name", as: String.self], on: connection))
+            }
+            return deployments
+        }
+    }
+
+    /// One deployment with its variants and replicas.
+    /// - Throws: ``PlatformError/notFound(_:)``.
+    public func get(_ name: String, context request: RequestContext) async throws -> Deployment {
+        try request.requirePlatform(.deploymentsRead)
+        return try await context.router.withTenantTransaction(request.tenantID) { try await Self.load(name, on: $0) }
+    }
+
+    /// The deployment as the prediction gateway routes it: needs only `predict` (the key calling the endpoint).
+    /// - Throws: ``PlatformError/notFound(_:)``.
+    public func route(_ name: String, context request: RequestContext) async throws -> Deployment {
+        try request.requirePlatform(.predict)
+        return try await context.router.withTenantTransaction(request.tenantID) { try await Self.load(name, on: $0) }
+    }
+
+    /// Stops a deployment: cancels its replicas' jobs; the endpoint then answers 503. Audited.
+    public func stop(_ name: String, jobs: JobQueue, context request: RequestContext) async throws -> Deployment {
+        try request.requirePlatform(.deploymentsWrite)
+        let deployment = try await get(name, context: request)
+        for replica in deployment.variants.flatMap(\.replicas) where !replica.state.isFinal {
+            _ = try await jobs.cancel(replica.jobID, context: request)
+        }
+        try await context.router.withTenantTransaction(request.tenantID) { connection in
+            try await connection.execute("UPDATE deployments SET state = 'stopped', updated_at = now() WHERE id = \(deployment.id)")
+            try await record("deployment.stopped", deployment.id, details: ["name": name], request, connection)
+        }
+        return try await get(name, context: request)
+    }
+
+    // MARK: Helpers
+
+    static func validate(_ form: DeploymentForm) throws(PlatformError) {
+        var problems: [String: String] = [:]
+        if let problem = PlatformName.deploymentNameProblem(form.name) { problems["name"] = problem }
+        if form.description.count > 2000 { problems["description"] = "Keep the description under 2,000 characters" }
+        if form.variants.isEmpty || form.variants.count > 5 { problems["variants"] = "Give 1 to 5 variants" }
+        if Set(form.variants.map(\.name)).count != form.variants.count { problems["variants"] = "Each variant needs its own name" }
+        for (index, variant) in form.variants.enumerated() {
+            let field = "variants[\(index)]"
+            if ModelRegistry.aliasProblem(variant.name) != nil { problems[field + ".name"] = "Use 1–40 lower-case letters, digits, '_' and '-'" }
+            if !(0...100).contains(variant.weight) { problems[field + ".weight"] = "Use a weight from 0 to 100 (percent of the traffic)" }
+            if !(1...16).contains(variant.replicas) { problems[field + ".replicas"] = "Use 1 to 16 replicas" }
+            if variant.version != nil && variant.alias != nil { problems[field + ".version"] = "Give a version or an alias, not both" }
+        }
+        if problems.isEmpty, form.variants.map(\.weight).reduce(0, +) != 100 {
+            problems["variants"] = "The weights must add up to 100; they add up to \(form.variants.map(\.weight).reduce(0, +))"
+        }
+        guard problems.isEmpty else { throw .invalidFields(problems) }
+    }
+
+    /// The deployment `name` of the transaction's tenant, with replica states from its jobs.
+    nonisolated(nonsending) static func load(_ name: String, on connection: PostgresConnection) async throws -> Deployment {
+        guard let row = try await connection.query(
+            "SELECT d.*, p.slug FROM deployments d JOIN projects p ON p.id = d.project_id WHERE d.name = \(name)"
+        ).first else { throw PlatformError.notFound("There is no deployment '\(String(name.prefix(60)))'") }
+        let id = try row["id", as: UUID.self]
+        let replicas = try await connection.query(
+            """
+            SELECT r.variant, r.job_id, j.state, j.message,
+                   (SELECT e.message FROM job_events e WHERE e.job_id = r.job_id AND e.attempt = j.attempt AND e.kind = 'status'
+                      AND e.message LIKE \(ServeReplicaSpec.readyPrefix + "%") ORDER BY e.id DESC LIMIT 1) AS ready
+            FROM deployment_replicas r JOIN jobs j ON j.id = r.job_id WHERE r.deployment_id = \(id) ORDER BY r.created_at
+            """
+        )
+        var byVariant: [String: [ReplicaStatus]] = [:]
+        for replica in replicas {
+            let state = JobState(rawValue: try replica["state", as: String.self]) ?? .failed
+            let ready = try replica["ready", as: String?.self].map { String($0.dropFirst(ServeReplicaSpec.readyPrefix.count)) }
+            byVariant[try replica["variant", as: String.self], default: []].append(
+                ReplicaStatus(jobID: try replica["job_id", as: UUID.self], state: state, url: state == .running ? ready : nil, message: try replica["message", as: String.self]))
+        }
+        let variants = try await connection.query(
+            """
+            SELECT v.*, m.name AS model_name FROM deployment_variants v JOIN registered_models m ON m.id = v.model_id
+            WHERE v.deployment_id = \(id) ORDER BY v.name
+            """
+        ).map { variant in
+            DeploymentVariant(
+                name: try variant["name", as: String.self], modelID: try variant["model_id", as: UUID.self], model: try variant["model_name", as: String.self],
+                version: try variant["version", as: Int.self], weight: try variant["weight", as: Int.self], replicaCount: try variant["replicas", as: Int.self],
+                replicas: byVariant[try variant["name", as: String.self]] ?? [])
+        }
+        return Deployment(
+            id: id, name: try row["name", as: String.self], project: try row["slug", as: String.self], description: try row["description", as: String.self],
+            state: try row["state", as: String.self], variants: variants, createdBy: try row["created_by", as: String.self],
+            createdAt: try row["created_at", as: Date.self])
+    }
+
+    private nonisolated(nonsending) func record(
+        _ action: String, _ id: UUID, details: [String: String], _ request: RequestContext, _ connection: PostgresConnection
+    ) async throws {
+        try await AuditLog.record(
+            AuditEvent(
+                actor: request.auditActor, action: action, target: "deployment:\(id.uuidString.lowercased())", sourceIP: request.clientAddress,
+                requestID: request.requestID, details: details
+            ),
+            tenant: request.tenantID, on: connection
+        )
+    }
+}

@@ -1,0 +1,108 @@
+import FalajCrypto
+import Foundation
+import HTTPClient
+import HTTPTypes
+import Platform
+import Residency
+import Synchronization
+import Tenancy
+import WebServer
+
+/// `POST /v1/predict/:deployment`: authenticates (an API key or session with `predict`), picks a variant by weight
+/// (sticky when the request sends `X-Falaj-Routing-Key`: the same key always lands on the same variant while the
+/// weights stand), forwards the body to one of the variant's serving replicas, tries another replica once when the
+/// first cannot be reached, and answers the replica's predictions with `variant` and `request_id` added. The replica
+/// checks the rows against the model's inputs (400 with each bad field). No serving replica: 503 with Retry-After;
+/// a replica slower than ``timeout``: 504.
+///
+/// A deployment's variants and replica addresses are cached per tenant for ``cacheSeconds``, so a steady stream of
+/// predictions reads the database about once a second.
+final class PredictionGateway: Sendable {
+    /// How long a forwarded prediction may take.
+    static let timeout: Duration = .seconds(10)
+    /// How long a deployment's routing table is reused.
+    static let cacheSeconds = 1.0
+    /// The largest prediction body accepted.
+    static let maximumBodySize = 16 << 20
+
+    private let client = HTTPClient(configuration: HTTPClient.Configuration(connectTimeout: .seconds(2), timeout: .seconds(10), threadCount: 32))
+    private let routes = Mutex<[String: (loaded: ContinuousClock.Instant, deployment: Deployment)]>([:])
+
+    /// Answers one prediction request.
+    func predict(_ request: Request, platform: PlatformServices) async throws -> Response {
+        let context = try request.requireContext()
+        let name = try request.segment("deployment")
+        let deployment = try await routingTable(name, platform: platform, context: context)
+        guard deployment.state == "active" else { throw HTTPError(.serviceUnavailable, "Deployment '\(name)' is stopped") }
+        let body = try await request.body.collect(upTo: Self.maximumBodySize)
+        let variant = Self.choose(deployment.variants, key: request.headerFields[HTTPField.Name("X-Falaj-Routing-Key")!])
+        var candidates = variant.replicas.filter(\.isServing).compactMap(\.url).shuffled()
+        guard !candidates.isEmpty else {
+            throw HTTPError(
+                .serviceUnavailable, "No replica of '\(name)' (variant \(variant.name)) is ready yet; try again shortly",
+                headerFields: [HTTPField.Name("Retry-After")!: "5"])
+        }
+        candidates = Array(candidates.prefix(2))
+        var lastFailure = ""
+        for url in candidates {
+            do {
+                let answer = try await client.execute(
+                    HTTPClientRequest(
+                        method: "POST", url: url + "/v1/predict", headers: [("Content-Type", "application/json"), ("Accept", "application/json")],
+                        body: .bytes(body), timeout: Self.timeout),
+                    maxBodyBytes: 64 << 20)
+                return Self.response(answer, variant: variant.name, requestID: request.id)
+            } catch let error as HTTPClientError where error.code == .timedOut {
+                throw HTTPError(.gatewayTimeout, "The model did not answer within \(Self.timeout.components.seconds) s")
+            } catch let error as HTTPClientError {
+                lastFailure = error.message  // cannot reach this replica: try the next one once
+                invalidate(tenant: context.tenantID, name: name)
+            }
+        }
+        throw HTTPError(.badGateway, "No replica of '\(name)' could be reached: \(lastFailure)")
+    }
+
+    /// The replica's answer, with the variant and request id added to a successful one.
+    static func response(_ answer: HTTPClientResponse, variant: String, requestID: String) -> Response {
+        guard answer.status == 200, answer.body.first == UInt8(ascii: "{") else {
+            let type = answer.status == 400 ? "application/problem+json" : "application/json"
+            return Response(status: HTTPResponse.Status(code: answer.status), headerFields: [.contentType: type], body: .bytes(answer.body))
+        }
+        let prefix = Array(#"{"variant":\#(quoted(variant)),"request_id":\#(quoted(requestID)),"#.utf8)
+        return Response.json(prefix + answer.body.dropFirst())
+    }
+
+    /// The variant a request goes to: by a hash of `key` when given (stable), else at random, by weight.
+    static func choose(_ variants: [DeploymentVariant], key: String?) -> DeploymentVariant {
+        let point: Int
+        if let key, !key.isEmpty {
+            let digest = SHA256.hash(Array(key.utf8))
+            point = Int((UInt32(digest[0]) << 8 | UInt32(digest[1])) % 100)
+        } else {
+            point = Int.random(in: 0..<100)
+        }
+        var cumulative = 0
+        for variant in variants where variant.weight > 0 {
+            cumulative += variant.weight
+            if point < cumulative { return variant }
+        }
+        return variants.last { $0.weight > 0 } ?? variants[0]
+    }
+
+    private func routingTable(_ name: String, platform: PlatformServices, context: RequestContext) async throws -> Deployment {
+        let key = context.tenantID.rawValue.uuidString + "/" + name
+        let now = ContinuousClock.now
+        if let cached = routes.withLock({ $0[key] }), now - cached.loaded < .seconds(Self.cacheSeconds) { return cached.deployment }
+        let deployment = try await platform.deployments.route(name, context: context)
+        routes.withLock { $0[key] = (now, deployment) }
+        return deployment
+    }
+
+    private func invalidate(tenant: TenantID, name: String) {
+        _ = routes.withLock { $0.removeValue(forKey: tenant.rawValue.uuidString + "/" + name) }
+    }
+
+    static func quoted(_ text: String) -> String {
+        String(decoding: (try? JSONEncoder().encode(text)) ?? Data("\"\"".utf8), as: UTF8.self)
+    }
+}
