@@ -54,6 +54,7 @@ public enum PortalRouter {
         ProjectPages.add(to: &routes, pages: pages)
         TrainingPages.add(to: &routes, pages: pages)
         ModelPages.add(to: &routes, pages: pages)
+        DeploymentPages.add(to: &routes, pages: pages)
         FeaturePages.add(to: &routes, pages: pages)
         ProjectAccessPages.add(to: &routes, pages: pages)
         AccountAPI.add(to: &routes, environment: environment)

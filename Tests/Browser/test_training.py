@@ -13,6 +13,10 @@ The contract these tests hold the pages to:
 - A model page has form#gates-form (input#gate-metric, input#gate-min, checkbox#gate-approval), form#promote-form
   (select#promote-version, input#promote-alias) with button#promote-submit, p#promotion-outcome after a request,
   table#promotions-table whose pending rows offer button.approve-submit to other reviewers, and strong#model-aliases.
+- A model page has form#deploy-form (input#deploy-name, select#deploy-version, input#deploy-replicas) and
+  button#deploy-submit, which goes to /app/deployments/<name>: table#variants-table says "serving" once a replica is
+  ready, and form#try-form (one input per model input) with button#try-submit answers p#try-result ("Variant …
+  predicts …") or p#try-error naming the bad field.
 - No page logs a Content-Security-Policy violation.
 
 The server runs with --local-agent, so the run has a CPU node. FALAJ_SCREENSHOTS=<dir> saves a PNG of each page.
@@ -130,6 +134,21 @@ class TrainingFlowTest(BrowserTestCase):
         history = self.find("table#promotions-table", "the promotion history").text
         self.assertIn("approved by Reviewer", history, "members are shown by name")
         self.screenshot("model-promoted", height=1600)
+
+        # Deploy the champion and ask it something through the gateway.
+        self.submit_form("form#deploy-form", {"name": "churn-api", "version": "1", "replicas": "1"}, "button#deploy-submit")
+        self.wait_for_path("/app/deployments/churn-api", "deploying the model")
+        deadline = time.monotonic() + 90
+        while "serving" not in self.find("table#variants-table", "the variants").text.replace("not serving", ""):
+            self.assertLess(time.monotonic(), deadline, f"the replica never served. {self.describe_page()}")
+            time.sleep(1)
+            self.open("/app/deployments/churn-api")
+        self.submit_form("form#try-form", {"usage": "2.5", "plan": "free", "tenure": "10"}, "button#try-submit")
+        result = self.find("p#try-result", "the prediction").text
+        self.assertIn("Variant main (version 1) predicts", result)
+        self.screenshot("deployment", height=1400)
+        self.submit_form("form#try-form", {"usage": "lots", "plan": "free", "tenure": "10"}, "button#try-submit")
+        self.assertIn("usage: expected float", self.find("p#try-error", "the refusal").text)
         self.assertEqual(self.csp_violations(), [], "pages must not trip the Content-Security-Policy")
         self.assertTrue(owner.email)
 

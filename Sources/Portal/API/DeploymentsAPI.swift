@@ -10,7 +10,7 @@ import WebServer
 enum DeploymentsAPI {
     /// Registers the routes, each with its access rule and documentation.
     static func add(to routes: inout PortalRoutes, environment: PortalEnvironment) {
-        let gateway = PredictionGateway()
+        let gateway = PredictionGateway.shared
         routes.add(
             .post, "/v1/predict/:deployment", access: .permission(.predict),
             documentation: APIDocumentation(

@@ -28,14 +28,28 @@ final class PredictionGateway: Sendable {
     private let client = HTTPClient(configuration: HTTPClient.Configuration(connectTimeout: .seconds(2), timeout: .seconds(10), threadCount: 32))
     private let routes = Mutex<[String: (loaded: ContinuousClock.Instant, deployment: Deployment)]>([:])
 
+    /// The one gateway of the process (its HTTP client and routing cache are shared by the API and the portal).
+    static let shared = PredictionGateway()
+
     /// Answers one prediction request.
     func predict(_ request: Request, platform: PlatformServices) async throws -> Response {
-        let context = try request.requireContext()
-        let name = try request.segment("deployment")
+        let body = try await request.body.collect(upTo: Self.maximumBodySize)
+        let answer = try await forward(
+            try request.segment("deployment"), body: body, routingKey: request.headerFields[HTTPField.Name("X-Falaj-Routing-Key")!], requestID: request.id,
+            platform: platform, context: try request.requireContext())
+        let type = answer.status == 200 ? "application/json" : "application/problem+json"
+        return Response(status: HTTPResponse.Status(code: answer.status), headerFields: [.contentType: type], body: .bytes(answer.body))
+    }
+
+    /// Forwards `body` to a replica of deployment `name` (see the type's documentation): the replica's status and body,
+    /// with the variant and request id added to a successful answer.
+    /// - Throws: `HTTPError` 503 (no serving replica, or stopped), 504 (timed out), 502 (no replica reachable).
+    func forward(
+        _ name: String, body: [UInt8], routingKey: String?, requestID: String, platform: PlatformServices, context: RequestContext
+    ) async throws -> (status: Int, body: [UInt8]) {
         let deployment = try await routingTable(name, platform: platform, context: context)
         guard deployment.state == "active" else { throw HTTPError(.serviceUnavailable, "Deployment '\(name)' is stopped") }
-        let body = try await request.body.collect(upTo: Self.maximumBodySize)
-        let variant = Self.choose(deployment.variants, key: request.headerFields[HTTPField.Name("X-Falaj-Routing-Key")!])
+        let variant = Self.choose(deployment.variants, key: routingKey)
         var candidates = variant.replicas.filter(\.isServing).compactMap(\.url).shuffled()
         guard !candidates.isEmpty else {
             throw HTTPError(
@@ -51,7 +65,7 @@ final class PredictionGateway: Sendable {
                         method: "POST", url: url + "/v1/predict", headers: [("Content-Type", "application/json"), ("Accept", "application/json")],
                         body: .bytes(body), timeout: Self.timeout),
                     maxBodyBytes: 64 << 20)
-                return Self.response(answer, variant: variant.name, requestID: request.id)
+                return Self.response(answer, variant: variant.name, requestID: requestID)
             } catch let error as HTTPClientError where error.code == .timedOut {
                 throw HTTPError(.gatewayTimeout, "The model did not answer within \(Self.timeout.components.seconds) s")
             } catch let error as HTTPClientError {
@@ -63,13 +77,10 @@ final class PredictionGateway: Sendable {
     }
 
     /// The replica's answer, with the variant and request id added to a successful one.
-    static func response(_ answer: HTTPClientResponse, variant: String, requestID: String) -> Response {
-        guard answer.status == 200, answer.body.first == UInt8(ascii: "{") else {
-            let type = answer.status == 400 ? "application/problem+json" : "application/json"
-            return Response(status: HTTPResponse.Status(code: answer.status), headerFields: [.contentType: type], body: .bytes(answer.body))
-        }
+    static func response(_ answer: HTTPClientResponse, variant: String, requestID: String) -> (status: Int, body: [UInt8]) {
+        guard answer.status == 200, answer.body.first == UInt8(ascii: "{") else { return (answer.status, answer.body) }
         let prefix = Array(#"{"variant":\#(quoted(variant)),"request_id":\#(quoted(requestID)),"#.utf8)
-        return Response.json(prefix + answer.body.dropFirst())
+        return (200, prefix + answer.body.dropFirst())
     }
 
     /// The variant a request goes to: by a hash of `key` when given (stable), else at random, by weight.

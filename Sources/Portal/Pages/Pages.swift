@@ -25,6 +25,7 @@ struct Pages: Sendable {
         ("Residency", "/app/residency", .tenantRead),
         ("Encryption", "/app/encryption", .securityManage),
         ("Privacy", "/app/privacy", .membersManage),
+        ("Deployments", "/app/deployments", .deploymentsRead),
         ("Jobs", "/app/jobs", .jobsRead),
         ("Nodes", "/app/nodes", .nodesManage),
         ("Account", "/app/account", .tenantRead),
