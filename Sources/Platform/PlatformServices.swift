@@ -25,6 +25,8 @@ public final class PlatformServices: Sendable {
     public let models: ModelRegistry
     /// Deployments: prediction endpoints served by replicas on agents.
     public let deployments: Deployments
+    /// Every answered prediction, written in batches (for per-variant statistics, feedback and A/B results).
+    public let predictionLog: PredictionLog
     private let context: PlatformContext
 
     /// Wires the services to the cells and the tenants' blob stores.
@@ -44,12 +46,13 @@ public final class PlatformServices: Sendable {
         runs = Runs(context: context)
         models = ModelRegistry(context: context)
         deployments = Deployments(context: context)
+        predictionLog = PredictionLog(context: context)
     }
 
     /// The background services `falaj serve` runs: the listeners that keep the online-feature cache correct across
-    /// control-plane processes (LISTEN per cell). Each ends on graceful shutdown.
+    /// control-plane processes (LISTEN per cell), and the prediction log's writer. Each ends on graceful shutdown.
     public var backgroundServices: [any Service] {
-        [FeatureCacheInvalidationService(context: context, cache: featureStore.cache)]
+        [FeatureCacheInvalidationService(context: context, cache: featureStore.cache), PredictionLogService(log: predictionLog)]
     }
 }
 

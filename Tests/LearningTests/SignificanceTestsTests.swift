@@ -29,5 +29,6 @@ import Testing
         let small = SignificanceTests.sampleSize(baseline: 0.10, effect: 0.01)
         #expect((680...690).contains(large), "\(large)")  // the textbook figure for 10% → 15% is about 683
         #expect(small > 10 * large)
+        #expect((1..<1_000).contains(SignificanceTests.sampleSize(baseline: 1, effect: 0.05)), "a perfect baseline looks downwards, with a finite answer")
     }
 }

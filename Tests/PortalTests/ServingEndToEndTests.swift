@@ -109,17 +109,41 @@ import Testing
             let browser = cluster.server.browser()
             let body = #"{"rows": [{"usage": 2.5, "plan": "free", "tenure": 10, "spend": 40}]}"#
             var counts: [String: Int] = [:]
+            var answered: [(id: String, variant: String, label: String)] = []
             for _ in 0..<200 {
                 let response = try await browser.api("POST", "/v1/predict/churn-api", json: body, bearer: key)
                 #expect(response.statusCode == 200, "\(response.bodyText)")
                 let answer = APIFixtures.json(response)
                 let variant = answer["variant"] as? String ?? "?"
                 counts[variant, default: 0] += 1
+                answered.append((answer["request_id"] as? String ?? "", variant, (answer["predictions"] as? [[String: Any]])?.first?["label"] as? String ?? ""))
                 #expect(answer["version"] as? Int == (variant == "a" ? 1 : 2) && (answer["request_id"] as? String)?.isEmpty == false)
                 #expect((answer["predictions"] as? [[String: Any]])?.count == 1)
             }
             // 70/30 of 200: 140 expected, standard deviation 6.5; four of them either way.
             #expect((114...166).contains(counts["a"] ?? 0) && (counts["a"] ?? 0) + (counts["b"] ?? 0) == 200, "\(counts)")
+
+            // Feedback: variant a is always right and earns 10 or 11; b is always wrong and earns 12 or 13.
+            var seen: [String: Int] = [:]
+            for prediction in answered {
+                let truth = prediction.variant == "a" ? prediction.label : (prediction.label == "true" ? "false" : "true")
+                seen[prediction.variant, default: 0] += 1
+                let value = (prediction.variant == "a" ? 10.0 : 12.0) + Double(seen[prediction.variant]! % 2)
+                let response = try await browser.api("POST", "/v1/feedback/\(prediction.id)", json: #"{"label": "\#(truth)", "value": \#(value)}"#, bearer: key)
+                #expect(response.statusCode == 204, "\(response.bodyText)")
+            }
+            #expect(try await browser.api("POST", "/v1/feedback/no-such-request", json: #"{"label": "true"}"#, bearer: key).statusCode == 404)
+            #expect(try await browser.api("POST", "/v1/feedback/\(answered[0].id)", json: "{}", bearer: key).statusCode == 422)
+            let results = try await platform.deployments.results("churn-api", context: owner)
+            let a = try #require(results.variants.first { $0.name == "a" })
+            let b = try #require(results.variants.first { $0.name == "b" })
+            #expect(a.requests == counts["a"] && b.requests == counts["b"] && a.errors == 0 && a.p50Milliseconds != nil, "\(results)")
+            #expect(a.accuracy == 1 && b.accuracy == 0 && a.labelled == counts["a"])
+            let comparison = try #require(results.comparisons.first)
+            #expect(comparison.control == "a" && comparison.variant == "b")
+            #expect(comparison.accuracy.map { $0.difference == -1 && $0.isSignificant } == true)
+            #expect(comparison.outcome.map { abs($0.difference - 2) < 0.02 && $0.isSignificant && $0.lower < 2 && $0.upper > 2 } == true, "\(comparison)")
+            #expect(comparison.labelsNeeded != nil, "a 5-point change needs more labels than these")
 
             var sticky: Set<String> = []
             for _ in 0..<20 {

@@ -67,7 +67,14 @@ enum ModelReplica {
             case .failure(let problem):
                 return Response.json(Array(problem.json.utf8), status: .badRequest)
             case .success(let rows):
-                return Response.json(Array(answer(rows.map(model.predict), model: model, spec: spec).utf8))
+                let predictions = rows.map(model.predict)
+                // The first row's prediction in headers too, so the gateway logs it without parsing the body.
+                var headers: HTTPFields = [.contentType: "application/json", HTTPField.Name("X-Falaj-Rows")!: String(predictions.count)]
+                if let first = predictions.first {
+                    headers[HTTPField.Name("X-Falaj-Label")!] = String(first.label.unicodeScalars.filter { $0.value >= 0x20 && $0.value < 0x7F }.map(Character.init).prefix(200))
+                    headers[HTTPField.Name("X-Falaj-Value")!] = number(first.value)
+                }
+                return Response(headerFields: headers, body: .bytes(Array(answer(predictions, model: model, spec: spec).utf8)))
             }
         }
         return builder.build(logger: logger)

@@ -60,11 +60,13 @@ public enum SignificanceTests {
             pValue: 2 * studentSurvival(abs(t), degreesOfFreedom: df), degreesOfFreedom: df)
     }
 
-    /// Rows per variant a two-proportion test needs to detect a change of `effect` from `baseline` with 80% power at
-    /// 5% significance (two-sided).
+    /// Rows per variant a two-proportion test needs to detect a change of `effect` (either way) from `baseline` with 80%
+    /// power at 5% significance (two-sided).
     public static func sampleSize(baseline: Double, effect: Double) -> Int {
         let p1 = min(max(baseline, 0.001), 0.999)
-        let p2 = min(max(baseline + effect, 0.001), 0.999)
+        // Near the ends of the scale the change is looked for in the direction that has room for it.
+        let p2 = p1 + abs(effect) <= 0.999 ? p1 + abs(effect) : max(0.001, p1 - abs(effect))
+        guard p2 != p1 else { return Int.max }
         let (zAlpha, zBeta) = (1.959963984540054, 0.8416212335729143)
         let mean = (p1 + p2) / 2
         let numerator = zAlpha * (2 * mean * (1 - mean)).squareRoot() + zBeta * (p1 * (1 - p1) + p2 * (1 - p2)).squareRoot()

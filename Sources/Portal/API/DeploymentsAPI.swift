@@ -1,6 +1,7 @@
 import ComputeAgents
 import Foundation
 import HTTPTypes
+import Learning
 import Platform
 import Tenancy
 import WebServer
@@ -24,6 +25,32 @@ enum DeploymentsAPI {
             ), maxBodySize: PredictionGateway.maximumBodySize
         ) { request in
             try await gateway.predict(request, platform: try environment.requirePlatform())
+        }
+
+        routes.add(
+            .post, "/v1/feedback/:request_id", access: .permission(.predict),
+            documentation: APIDocumentation(
+                summary: "Feeds back what really happened for an answered prediction: {\"label\": \"true\"} (the true class) or {\"value\": 12.5} "
+                    + "(a business outcome); A/B results compare the variants on it",
+                requestSchema: Schema.object(["label": Schema.string(), "value": ["type": "number"]]), successStatus: 204)
+        ) { request in
+            let body: FeedbackRequest = try await request.decodeJSON()
+            guard let id = request.parameters["request_id"], !id.isEmpty, id.utf8.count <= 100 else { throw PlatformError.notFound("No such request") }
+            let platform = try environment.requirePlatform()
+            try await platform.deployments.feedback(
+                requestID: id, label: body.label, value: body.value, log: platform.predictionLog, context: try request.requireContext())
+            return Response(status: .noContent)
+        }
+
+        routes.get(
+            "/api/v1/deployments/:deployment/results", access: .permission(.deploymentsRead),
+            documentation: APIDocumentation(
+                summary: "Per-variant requests, errors, latency and feedback, and each variant against the control (the largest weight): "
+                    + "accuracy by a two-proportion z-test, mean outcome by Welch's t-test, with 95% intervals and the labels still needed",
+                responseSchema: DeploymentResultsJSON.schema)
+        ) { request in
+            let results = try await environment.requirePlatform().deployments.results(try request.segment("deployment"), context: try request.requireContext())
+            return try APIResponse.json(DeploymentResultsJSON(results))
         }
 
         routes.add(
@@ -145,5 +172,74 @@ struct DeploymentJSON: Encodable {
                 "name": Schema.string(), "model": Schema.string(), "version": Schema.integer, "weight": Schema.integer,
                 "replicas": Schema.array(Schema.object(["job": Schema.uuid, "state": Schema.string(), "url": ["type": ["string", "null"]], "serving": Schema.boolean])),
             ])),
+    ])
+}
+
+/// `POST /v1/feedback/:request_id`.
+struct FeedbackRequest: Decodable {
+    var label: String?
+    var value: Double?
+}
+
+/// A deployment's A/B results as the API shows them.
+struct DeploymentResultsJSON: Encodable {
+    struct Variant: Encodable {
+        var name: String
+        var version: Int
+        var weight: Int
+        var requests: Int
+        var errors: Int
+        var p50Ms: Double?
+        var p99Ms: Double?
+        var labelled: Int
+        var accuracy: Double?
+        var outcomes: Int
+        var outcomeMean: Double?
+
+        enum CodingKeys: String, CodingKey {
+            case name, version, weight, requests, errors, labelled, accuracy, outcomes
+            case p50Ms = "p50_ms", p99Ms = "p99_ms", outcomeMean = "outcome_mean"
+        }
+    }
+
+    struct Comparison: Encodable {
+        var variant: String
+        var control: String
+        var accuracy: SignificanceTests.Comparison?
+        var outcome: SignificanceTests.Comparison?
+        var labelsNeeded: Int?
+
+        enum CodingKeys: String, CodingKey {
+            case variant, control, accuracy, outcome
+            case labelsNeeded = "labels_needed"
+        }
+    }
+
+    var variants: [Variant]
+    var comparisons: [Comparison]
+
+    init(_ results: DeploymentResults) {
+        variants = results.variants.map {
+            Variant(
+                name: $0.name, version: $0.version, weight: $0.weight, requests: $0.requests, errors: $0.errors, p50Ms: $0.p50Milliseconds,
+                p99Ms: $0.p99Milliseconds, labelled: $0.labelled, accuracy: $0.accuracy, outcomes: $0.outcomes, outcomeMean: $0.outcomeMean)
+        }
+        comparisons = results.comparisons.map {
+            Comparison(variant: $0.variant, control: $0.control, accuracy: $0.accuracy, outcome: $0.outcome, labelsNeeded: $0.labelsNeeded)
+        }
+    }
+
+    static let schema = Schema.object([
+        "variants": Schema.array(Schema.object([
+            "name": Schema.string(), "version": Schema.integer, "weight": Schema.integer, "requests": Schema.integer, "errors": Schema.integer,
+            "p50_ms": ["type": ["number", "null"]], "p99_ms": ["type": ["number", "null"]], "labelled": Schema.integer,
+            "accuracy": ["type": ["number", "null"]], "outcomes": Schema.integer, "outcome_mean": ["type": ["number", "null"]],
+        ])),
+        "comparisons": Schema.array(Schema.object([
+            "variant": Schema.string(), "control": Schema.string(),
+            "accuracy": ["type": ["object", "null"], "description": "difference, lower, upper, statistic, p_value"],
+            "outcome": ["type": ["object", "null"], "description": "difference, lower, upper, statistic, p_value, degrees_of_freedom"],
+            "labels_needed": ["type": ["integer", "null"]],
+        ])),
     ])
 }

@@ -58,6 +58,15 @@ final class PredictionGateway: Sendable {
         }
         candidates = Array(candidates.prefix(2))
         var lastFailure = ""
+        let started = ContinuousClock.now
+        func log(_ status: Int, _ head: HTTPResponseHead? = nil) {
+            let elapsed = (ContinuousClock.now - started).components
+            platform.predictionLog.record(
+                PredictionRecord(
+                    tenant: context.tenantID, requestID: requestID, deploymentID: deployment.id, variant: variant.name, modelID: variant.modelID,
+                    version: variant.version, status: status, latencyMs: Double(elapsed.seconds) * 1000 + Double(elapsed.attoseconds) / 1e15,
+                    rows: head?["X-Falaj-Rows"].flatMap { Int($0) } ?? 0, label: head?["X-Falaj-Label"], value: head?["X-Falaj-Value"].flatMap { Double($0) }))
+        }
         for url in candidates {
             do {
                 let answer = try await client.execute(
@@ -65,14 +74,17 @@ final class PredictionGateway: Sendable {
                         method: "POST", url: url + "/v1/predict", headers: [("Content-Type", "application/json"), ("Accept", "application/json")],
                         body: .bytes(body), timeout: Self.timeout),
                     maxBodyBytes: 64 << 20)
+                log(answer.status, answer.head)
                 return Self.response(answer, variant: variant.name, requestID: requestID)
             } catch let error as HTTPClientError where error.code == .timedOut {
+                log(504)
                 throw HTTPError(.gatewayTimeout, "The model did not answer within \(Self.timeout.components.seconds) s")
             } catch let error as HTTPClientError {
                 lastFailure = error.message  // cannot reach this replica: try the next one once
                 invalidate(tenant: context.tenantID, name: name)
             }
         }
+        log(502)
         throw HTTPError(.badGateway, "No replica of '\(name)' could be reached: \(lastFailure)")
     }
 

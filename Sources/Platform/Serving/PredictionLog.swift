@@ -1,0 +1,101 @@
+public import Foundation
+import Logging
+import PostgresClient
+public import Residency
+import ServiceLifecycle
+import Synchronization
+
+/// One answered prediction request, as the gateway hands it to the ``PredictionLog``.
+public struct PredictionRecord: Sendable {
+    /// The caller's tenant.
+    public var tenant: TenantID
+    /// The request id the answer carried (what feedback names).
+    public var requestID: String
+    /// The deployment, variant and model version that answered.
+    public var deploymentID: UUID, variant: String, modelID: UUID, version: Int
+    /// The HTTP status answered and the time the replica took.
+    public var status: Int, latencyMs: Double
+    /// Rows predicted.
+    public var rows: Int
+    /// The first row's predicted label and value, when it succeeded.
+    public var label: String?, value: Double?
+
+    /// Creates a record.
+    public init(
+        tenant: TenantID, requestID: String, deploymentID: UUID, variant: String, modelID: UUID, version: Int, status: Int, latencyMs: Double, rows: Int,
+        label: String?, value: Double?
+    ) {
+        (self.tenant, self.requestID, self.deploymentID, self.variant, self.modelID, self.version) = (tenant, requestID, deploymentID, variant, modelID, version)
+        (self.status, self.latencyMs, self.rows, self.label, self.value) = (status, latencyMs, rows, label, value)
+    }
+}
+
+/// Collects prediction records in memory and writes them in batches (one transaction per tenant per flush, rows
+/// passed as arrays), so the gateway never waits for the database. At most ``capacity`` records wait; beyond that new
+/// ones are counted in ``droppedCount`` and left out, so a stalled database cannot exhaust memory.
+public final class PredictionLog: Sendable {
+    /// Records held at most between flushes.
+    public static let capacity = 200_000
+
+    let context: PlatformContext
+    private let pending = Mutex<[PredictionRecord]>([])
+    private let dropped = Atomic<Int>(0)
+
+    init(context: PlatformContext) { self.context = context }
+
+    /// Queues a record (never blocks).
+    public func record(_ record: PredictionRecord) {
+        let accepted = pending.withLock { records -> Bool in
+            guard records.count < Self.capacity else { return false }
+            records.append(record)
+            return true
+        }
+        if !accepted { dropped.add(1, ordering: .relaxed) }
+    }
+
+    /// Records left out because the queue was full.
+    public var droppedCount: Int { dropped.load(ordering: .relaxed) }
+
+    /// Writes everything queued so far. A batch that fails goes back to the front of the queue (within capacity).
+    public func flush() async {
+        let batch = pending.withLock { records -> [PredictionRecord] in
+            defer { records.removeAll(keepingCapacity: true) }
+            return records
+        }
+        guard !batch.isEmpty else { return }
+        for (tenant, records) in Dictionary(grouping: batch, by: \.tenant) {
+            do {
+                try await write(records, tenant: tenant)
+            } catch {
+                context.logger.warning("prediction log: \(records.count) records of tenant \(tenant) not written yet: \(error)")
+                pending.withLock { $0.insert(contentsOf: records.prefix(max(0, Self.capacity - $0.count)), at: 0) }
+            }
+        }
+    }
+
+    private func write(_ records: [PredictionRecord], tenant: TenantID) async throws {
+        let query: PostgresQuery = """
+            INSERT INTO prediction_log (tenant_id, request_id, deployment_id, variant, model_id, version, status, latency_ms, row_count, label, value)
+            SELECT \(tenant.rawValue), r, d::uuid, v, m::uuid, n, s, l, c, NULLIF(p, ''), NULLIF(x, 'NaN'::double precision)
+            FROM unnest(\(records.map(\.requestID)), \(records.map { $0.deploymentID.uuidString }), \(records.map(\.variant)),
+                        \(records.map { $0.modelID.uuidString }), \(records.map(\.version)), \(records.map(\.status)), \(records.map(\.latencyMs)),
+                        \(records.map(\.rows)), \(records.map { $0.label ?? "" }), \(records.map { $0.value ?? .nan }))
+                 AS t(r, d, v, m, n, s, l, c, p, x)
+            ON CONFLICT (tenant_id, request_id) DO NOTHING
+            """
+        try await context.router.withTenantTransaction(tenant) { connection in try await connection.execute(query) }
+    }
+}
+
+/// Flushes the ``PredictionLog`` every 250 ms, and once more on shutdown.
+struct PredictionLogService: Service {
+    let log: PredictionLog
+
+    func run() async throws {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(250))
+            await log.flush()
+        }
+        await log.flush()
+    }
+}
