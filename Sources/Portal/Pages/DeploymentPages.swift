@@ -72,6 +72,8 @@ enum DeploymentPages {
         let deployment = try await platform.deployments.get(try request.segment("deployment"), context: context)
         let inputs = try await DeploymentViews.inputs(of: deployment, platform: platform, context: context)
         var view = DeploymentViews.detail(deployment, inputs: inputs, values: values, canSeeJobs: context.allows(.jobsRead))
+        await platform.predictionLog.flush()  // so a prediction just tried here is counted
+        view["results"] = DeploymentViews.results(try await platform.deployments.results(deployment.name, context: context))
         view["canTry"] = context.allows(.predict) && deployment.state == "active" && !inputs.isEmpty
         view["canStop"] = context.allows(.deploymentsWrite) && deployment.state == "active"
         view["baseURL"] = Pages.baseURL(request)

@@ -1,5 +1,6 @@
 import ComputeAgents
 import Foundation
+import Learning
 import Platform
 import Tabular
 import Tenancy
@@ -77,5 +78,33 @@ enum DeploymentViews {
             "isError": false, "variant": object["variant"] as? String ?? "", "version": object["version"] as? Int ?? 0,
             "label": prediction["label"] as? String ?? "", "probabilities": probabilities, "requestID": object["request_id"] as? String ?? "",
         ]
+    }
+
+    /// The results section: per-variant figures and each comparison with the control in words.
+    static func results(_ results: DeploymentResults) -> [String: Any] {
+        func format(_ value: Double?, _ pattern: String) -> String { value.map { String(format: pattern, $0) } ?? "—" }
+        let variants = results.variants.map { variant -> [String: Any] in
+            [
+                "name": variant.name, "version": variant.version, "weight": variant.weight, "requests": variant.requests, "errors": variant.errors,
+                "p50": format(variant.p50Milliseconds, "%.1f ms"), "p99": format(variant.p99Milliseconds, "%.1f ms"), "labelled": variant.labelled,
+                "accuracy": format(variant.accuracy.map { $0 * 100 }, "%.1f%%"), "outcome": format(variant.outcomeMean, "%.3g"),
+            ]
+        }
+        let sentences = results.comparisons.map { comparison -> String in
+            var parts: [String] = []
+            if let accuracy = comparison.accuracy {
+                parts.append(String(
+                    format: "accuracy %+.1f points (95%% interval %+.1f to %+.1f, p = %.3g)%@", accuracy.difference * 100, accuracy.lower * 100,
+                    accuracy.upper * 100, accuracy.pValue, accuracy.isSignificant ? ", significant" : ", not significant"))
+            }
+            if let outcome = comparison.outcome {
+                parts.append(String(
+                    format: "mean outcome %+.3g (95%% interval %+.3g to %+.3g, p = %.3g)%@", outcome.difference, outcome.lower, outcome.upper, outcome.pValue,
+                    outcome.isSignificant ? ", significant" : ", not significant"))
+            }
+            if let needed = comparison.labelsNeeded { parts.append("about \(needed) labelled predictions per variant are needed to see a 5-point change") }
+            return "\(comparison.variant) against \(comparison.control): " + (parts.isEmpty ? "no feedback yet" : parts.joined(separator: "; "))
+        }
+        return ["variants": variants, "comparisons": sentences, "hasComparisons": !sentences.isEmpty]
     }
 }
