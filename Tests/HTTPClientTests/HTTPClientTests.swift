@@ -26,6 +26,22 @@ struct HTTPClientTests {
         }
     }
 
+    @Test("reuses a kept-alive connection for requests to the same server")
+    func keepsConnectionsAlive() async throws {
+        let single = HTTPClient(configuration: .init(connectTimeout: .seconds(5), timeout: .seconds(30), threadCount: 1))
+        try await withLocalServer(routes: { routes in
+            routes.post("/echo") { request in .text(request.remoteAddress) }
+        }) { base in
+            var remotes: Set<String> = []
+            for index in 0..<20 {
+                let response = try await single.execute(HTTPClientRequest(method: "POST", url: "\(base)/echo", body: .bytes(Array("\(index)".utf8))))
+                #expect(response.status == 200)
+                remotes.insert(String(decoding: response.body, as: UTF8.self))
+            }
+            #expect(remotes.count == 1, "one connection for twenty requests: \(remotes)")
+        }
+    }
+
     @Test("streams an 8 MB upload of unknown length (chunked) and a known-length one")
     func streamingUpload() async throws {
         let bytes = patternBytes(8 << 20)

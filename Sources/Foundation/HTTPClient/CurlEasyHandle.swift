@@ -1,10 +1,11 @@
 import CCurl
 import CCurlShim
+import Foundation
 
 /// Owns one libcurl easy handle, its header list and its error buffer, and frees all three in `deinit`.
 ///
-/// A CURL handle must not be used from two threads at once, so this class is not Sendable: ``HTTPClient`` creates
-/// it, performs the transfer and drops it inside one closure on one pool thread. The `curl_slist` given to
+/// A CURL handle must not be used from two threads at once, so this class is not Sendable: each pool thread of an
+/// ``HTTPClient`` keeps its own (``forCurrentThread()``) and uses it for one transfer at a time. The `curl_slist` given to
 /// `CURLOPT_HTTPHEADER` is kept here because curl reads it during the whole transfer, not only at `setopt`.
 final class CurlEasyHandle {
     private let handle: UnsafeMutableRawPointer
@@ -82,6 +83,28 @@ final class CurlEasyHandle {
         for option in [CURLOPT_WRITEDATA, CURLOPT_HEADERDATA, CURLOPT_READDATA, CURLOPT_XFERINFODATA] {
             try set(option, pointer: userData)
         }
+    }
+
+    /// Clears every option for the next request while keeping the handle's connection cache, so the next request to
+    /// the same host reuses a kept-alive connection (`curl_easy_reset`).
+    func reset() throws(HTTPClientError) {
+        curl_easy_reset(handle)
+        curl_slist_free_all(headerList)
+        headerList = nil
+        try set(CURLOPT_ERRORBUFFER, pointer: UnsafeMutableRawPointer(errorBuffer))
+    }
+
+    /// The calling thread's handle, made on first use and kept for the thread's life (its connections with it), reset
+    /// for a new request. Pool threads are long-lived, so connections to a host are reused across requests.
+    static func forCurrentThread() throws(HTTPClientError) -> CurlEasyHandle {
+        let key = "falaj.curl-easy-handle"
+        if let cached = Thread.current.threadDictionary[key] as? CurlEasyHandle {
+            try cached.reset()
+            return cached
+        }
+        let handle = try CurlEasyHandle()
+        Thread.current.threadDictionary[key] = handle
+        return handle
     }
 
     /// Runs the whole transfer on the calling thread (blocking). Call only from a ``BlockingPool`` thread.

@@ -3,8 +3,9 @@ import CCurl
 
 /// An HTTP/1.1 (and HTTP/2 over TLS) client on libcurl, with streaming bodies in both directions.
 ///
-/// Each request gets its own curl easy handle, created, used and freed on one thread of a dedicated
-/// ``BlockingPool``: `curl_easy_perform` blocks that thread for the whole exchange, never Swift's cooperative pool.
+/// Each request runs on one thread of a dedicated ``BlockingPool`` with that thread's curl easy handle (reset between
+/// requests, so its connections are kept alive and reused): `curl_easy_perform` blocks that thread for the whole
+/// exchange, never Swift's cooperative pool.
 /// So at most ``Configuration/threadCount`` exchanges run at once and further ones queue; a response handler that
 /// itself waits on another request of the same client needs a free thread for it.
 ///
