@@ -37,7 +37,7 @@ final class CurlTransfer {
     /// `requestBody`. Call only on a ``BlockingPool`` thread.
     static func perform(_ request: PreparedRequest, response: ResponseBodyPipe, requestBody: RequestBodyPipe?) {
         do {
-            let easy = try CurlEasyHandle()
+            let easy = try CurlEasyHandle.forCurrentThread()
             let transfer = CurlTransfer(easy: easy, response: response, requestBody: requestBody)
             try withExtendedLifetime(transfer) { () throws(HTTPClientError) in
                 try transfer.configure(request, userData: Unmanaged.passUnretained(transfer).toOpaque())
