@@ -1,3 +1,4 @@
+import Billing
 import FalajCrypto
 import Foundation
 import HTTPClient
@@ -12,8 +13,8 @@ import WebServer
 /// (sticky when the request sends `X-Falaj-Routing-Key`: the same key always lands on the same variant while the
 /// weights stand), forwards the body to one of the variant's serving replicas, tries another replica once when the
 /// first cannot be reached, and answers the replica's predictions with `variant` and `request_id` added. The replica
-/// checks the rows against the model's inputs (400 with each bad field). No serving replica: 503 with Retry-After;
-/// a replica slower than ``timeout``: 504.
+/// checks the rows against the model's inputs (400 with each bad field). Over the plan's predictions a second: 429 with
+/// Retry-After. No serving replica: 503 with Retry-After; a replica slower than ``timeout``: 504.
 ///
 /// A deployment's variants and replica addresses are cached per tenant for ``cacheSeconds``, so a steady stream of
 /// predictions reads the database about once a second.
@@ -27,6 +28,7 @@ final class PredictionGateway: Sendable {
 
     private let client = HTTPClient(configuration: HTTPClient.Configuration(connectTimeout: .seconds(2), timeout: .seconds(10), threadCount: 32))
     private let routes = Mutex<[String: (loaded: ContinuousClock.Instant, deployment: Deployment)]>([:])
+    private let limiter = RateLimiter()
 
     /// The one gateway of the process (its HTTP client and routing cache are shared by the API and the portal).
     static let shared = PredictionGateway()
@@ -47,6 +49,12 @@ final class PredictionGateway: Sendable {
     func forward(
         _ name: String, body: [UInt8], routingKey: String?, requestID: String, platform: PlatformServices, context: RequestContext
     ) async throws -> (status: Int, body: [UInt8]) {
+        let rate = PlanLimits.forPlan(context.tenant.plan).predictionsPerSecond
+        if let wait = limiter.take(context.tenantID.rawValue, rate: rate) {
+            throw HTTPError(
+                .tooManyRequests, "The \(context.tenant.plan) plan answers \(rate) predictions a second; try again in \(wait) s or upgrade the plan",
+                headerFields: [HTTPField.Name("Retry-After")!: String(wait)])
+        }
         let deployment = try await routingTable(name, platform: platform, context: context)
         guard deployment.state == "active" else { throw HTTPError(.serviceUnavailable, "Deployment '\(name)' is stopped") }
         let variant = Self.choose(deployment.variants, key: routingKey)
