@@ -48,11 +48,26 @@ CREATE TABLE deployment_replicas (
 );
 CREATE INDEX deployment_replicas_deployment ON deployment_replicas (tenant_id, deployment_id);
 
+-- Every traffic configuration a deployment had, newest last: the weights per variant, why they changed and who
+-- changed them (the rollout history; a rollback restores the one before).
+CREATE TABLE deployment_revisions (
+    tenant_id uuid NOT NULL,
+    deployment_id uuid NOT NULL,
+    revision integer NOT NULL CHECK (revision >= 1),
+    -- {"<variant>": weight, …}
+    weights jsonb NOT NULL CHECK (jsonb_typeof(weights) = 'object'),
+    reason text NOT NULL DEFAULT '' CHECK (length(reason) <= 1000),
+    created_by text NOT NULL CHECK (length(created_by) <= 80),
+    created_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (tenant_id, deployment_id, revision),
+    FOREIGN KEY (tenant_id, deployment_id) REFERENCES deployments (tenant_id, id) ON DELETE CASCADE
+);
+
 DO $$
 DECLARE
     name text;
 BEGIN
-    FOREACH name IN ARRAY ARRAY['deployments', 'deployment_variants', 'deployment_replicas']
+    FOREACH name IN ARRAY ARRAY['deployments', 'deployment_variants', 'deployment_replicas', 'deployment_revisions']
     LOOP
         EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', name);
         EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', name);

@@ -3,6 +3,8 @@ import ComputeAgents
 import Foundation
 import Learning
 import Platform
+import PostgresClient
+import Residency
 import Tabular
 import Tenancy
 import TestSupport
@@ -160,6 +162,25 @@ import Testing
             let reader = try await APIFixtures.key(cluster.server, owner, permissions: [.deploymentsRead])
             #expect(try await browser.api("POST", "/v1/predict/churn-api", json: body, bearer: reader).statusCode == 403)
             #expect(try await browser.api("POST", "/v1/predict/churn-api", json: body, bearer: nil).statusCode == 401)
+
+            // All traffic to b, then a rollback to the 70/30 of the first revision; each move is a revision and audited.
+            await #expect(throws: PlatformError.self, "weights must add up to 100") {
+                _ = try await platform.deployments.setTraffic(["a": 60, "b": 60], deployment: "churn-api", context: owner)
+            }
+            _ = try await platform.deployments.setTraffic(["a": 0, "b": 100], reason: "try b", deployment: "churn-api", context: owner)
+            try await Task.sleep(for: .seconds(1.1))
+            for _ in 0..<10 {
+                let response = try await browser.api("POST", "/v1/predict/churn-api", json: body, bearer: key)
+                #expect(APIFixtures.json(response)["variant"] as? String == "b", "\(response.bodyText)")
+            }
+            let restored = try await platform.deployments.rollback("churn-api", reason: "b is worse", context: owner)
+            #expect(Dictionary(uniqueKeysWithValues: restored.variants.map { ($0.name, $0.weight) }) == ["a": 70, "b": 30])
+            let history = try await platform.deployments.history("churn-api", context: owner)
+            #expect(history.map(\.reason) == ["created", "try b", "rollback to revision 1: b is worse"] && history.last?.weights == ["a": 70, "b": 30])
+            let audited = try await cluster.server.environment.router.withTenantTransaction(owner.tenantID) { connection in
+                try await connection.query("SELECT action FROM audit_events WHERE action LIKE 'deployment.%' ORDER BY sequence").map { try $0["action", as: String.self] }
+            }
+            #expect(audited == ["deployment.created", "deployment.traffic_changed", "deployment.rolled_back"], "\(audited)")
 
             _ = try await platform.deployments.stop("churn-api", jobs: jobs, context: owner)
             try await Task.sleep(for: .seconds(1.1))

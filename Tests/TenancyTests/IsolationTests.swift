@@ -185,6 +185,9 @@ import Testing
                         "INSERT INTO deployment_replicas (tenant_id, deployment_id, variant, job_id) VALUES (\(tenant), \(deployment), 'main', \(job))"
                     )
                     try await connection.execute(
+                        "INSERT INTO deployment_revisions (tenant_id, deployment_id, revision, weights, created_by) VALUES (\(tenant), \(deployment), 1, '{\"main\": 100}', 'system')"
+                    )
+                    try await connection.execute(
                         """
                         INSERT INTO prediction_log (tenant_id, request_id, deployment_id, variant, model_id, version, status, latency_ms, row_count)
                         VALUES (\(tenant), 'r-1', \(deployment), 'main', \(model), 1, 200, 1.5, 1)

@@ -54,6 +54,8 @@ public struct Deployments: Sendable {
                         """
                     )
                 }
+                try await Self.recordRevision(
+                    id, weights: Dictionary(uniqueKeysWithValues: form.variants.map { ($0.name, $0.weight) }), reason: "created", request: request, on: connection)
                 try await record("deployment.created", id, details: ["project": project.slug, "name": form.name, "variants": String(form.variants.count)], request, connection)
                 return resolved
             }

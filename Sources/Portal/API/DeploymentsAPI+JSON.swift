@@ -152,3 +152,34 @@ struct DeploymentResultsJSON: Encodable {
         ])),
     ])
 }
+
+/// `PUT /api/v1/deployments/:deployment/traffic`.
+struct TrafficRequest: Decodable {
+    var weights: [String: Int]
+    var reason: String?
+
+    static let schema = Schema.object(
+        ["weights": ["type": "object", "additionalProperties": ["type": "integer"]], "reason": Schema.string()], required: ["weights"])
+}
+
+/// One traffic revision.
+struct RevisionJSON: Encodable {
+    var revision: Int
+    var weights: [String: Int]
+    var reason: String
+    var createdBy: String
+    var createdAt: Date
+
+    enum CodingKeys: String, CodingKey {
+        case revision, weights, reason
+        case createdBy = "created_by", createdAt = "created_at"
+    }
+
+    init(_ revision: DeploymentRevision) {
+        (self.revision, weights, reason, createdBy, createdAt) = (revision.revision, revision.weights, revision.reason, revision.createdBy, revision.createdAt)
+    }
+
+    static let schema = Schema.object([
+        "revision": Schema.integer, "weights": ["type": "object"], "reason": Schema.string(), "created_by": Schema.string(), "created_at": Schema.dateTime,
+    ])
+}

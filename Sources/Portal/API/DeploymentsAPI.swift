@@ -84,6 +84,38 @@ enum DeploymentsAPI {
         }
 
         routes.add(
+            .put, "/api/v1/deployments/:deployment/traffic", access: .permission(.deploymentsWrite),
+            documentation: APIDocumentation(
+                summary: "Moves traffic between the variants ({\"weights\": {\"a\": 90, \"b\": 10}, \"reason\": …}, summing to 100); a new revision, audited",
+                requestSchema: TrafficRequest.schema, responseSchema: DeploymentJSON.schema)
+        ) { request in
+            let body: TrafficRequest = try await request.decodeJSON()
+            let deployment = try await environment.requirePlatform().deployments.setTraffic(
+                body.weights, reason: body.reason ?? "", deployment: try request.segment("deployment"), context: try request.requireContext())
+            return try APIResponse.json(DeploymentJSON(deployment))
+        }
+
+        routes.add(
+            .post, "/api/v1/deployments/:deployment/rollback", access: .permission(.deploymentsWrite),
+            documentation: APIDocumentation(
+                summary: "Restores the traffic of the revision before the current one (409 when there is none); audited",
+                requestSchema: Schema.object(["reason": Schema.string()]), responseSchema: DeploymentJSON.schema)
+        ) { request in
+            let body: ReviewRequest = try await request.decodeJSON()
+            let deployment = try await environment.requirePlatform().deployments.rollback(
+                try request.segment("deployment"), reason: body.reason ?? "", context: try request.requireContext())
+            return try APIResponse.json(DeploymentJSON(deployment))
+        }
+
+        routes.get(
+            "/api/v1/deployments/:deployment/history", access: .permission(.deploymentsRead),
+            documentation: APIDocumentation(summary: "Every traffic revision, oldest first, with its reason and author", responseSchema: ItemsJSON<RevisionJSON>.schema(RevisionJSON.schema))
+        ) { request in
+            let history = try await environment.requirePlatform().deployments.history(try request.segment("deployment"), context: try request.requireContext())
+            return try APIResponse.json(ItemsJSON(items: history.map(RevisionJSON.init)))
+        }
+
+        routes.add(
             .post, "/api/v1/deployments/:deployment/stop", access: .permission(.deploymentsWrite),
             documentation: APIDocumentation(summary: "Stops a deployment: its replicas are cancelled and the endpoint answers 503", responseSchema: DeploymentJSON.schema)
         ) { request in
