@@ -16,7 +16,9 @@ The contract these tests hold the pages to:
 - A model page has form#deploy-form (input#deploy-name, select#deploy-version, input#deploy-replicas) and
   button#deploy-submit, which goes to /app/deployments/<name>: table#variants-table says "serving" once a replica is
   ready, and form#try-form (one input per model input) with button#try-submit answers p#try-result ("Variant …
-  predicts …") or p#try-error naming the bad field.
+  predicts …") or p#try-error naming the bad field; form#traffic-form (weight_<variant>, reason) with
+  button#traffic-submit changes the weights (p#traffic-error when they do not add up to 100), table#history-table lists
+  the revisions and button#rollback-submit restores the previous one.
 - No page logs a Content-Security-Policy violation.
 
 The server runs with --local-agent, so the run has a CPU node. FALAJ_SCREENSHOTS=<dir> saves a PNG of each page.
@@ -149,6 +151,13 @@ class TrainingFlowTest(BrowserTestCase):
         self.screenshot("deployment", height=1400)
         self.submit_form("form#try-form", {"usage": "lots", "plan": "free", "tenure": "10"}, "button#try-submit")
         self.assertIn("usage: expected float", self.find("p#try-error", "the refusal").text)
+        self.submit_form("form#traffic-form", {"weight_main": "90", "reason": "oops"}, "button#traffic-submit")
+        self.assertIn("add up to 100", self.find("p#traffic-error", "the traffic refusal").text)
+        self.submit_form("form#traffic-form", {"weight_main": "100", "reason": "unchanged"}, "button#traffic-submit")
+        self.assertIn("unchanged", self.find("table#history-table", "the traffic history").text)
+        self.submit("button#rollback-submit")
+        self.assertIn("rollback to revision 1", self.find("table#history-table", "the traffic history").text)
+        self.screenshot("deployment-traffic", height=1600)
         self.assertEqual(self.csp_violations(), [], "pages must not trip the Content-Security-Policy")
         self.assertTrue(owner.email)
 

@@ -41,6 +41,31 @@ enum DeploymentPages {
             return try await deploymentPage(request, pages: pages, extra, values: Dictionary(uniqueKeysWithValues: inputs.map { ($0.name, request.form[$0.name]) }))
         }
 
+        routes.post("/app/deployments/:deployment/traffic", access: .permission(.deploymentsWrite)) { request in
+            let name = try request.segment("deployment")
+            let context = try request.requireContext()
+            let platform = try pages.environment.requirePlatform()
+            let deployment = try await platform.deployments.get(name, context: context)
+            var weights: [String: Int] = [:]
+            for variant in deployment.variants { weights[variant.name] = Int(request.form["weight_" + variant.name].trimmingCharacters(in: .whitespaces)) ?? -1 }
+            do {
+                _ = try await platform.deployments.setTraffic(weights, reason: request.form["reason"], deployment: name, context: context)
+                return Pages.redirect("/app/deployments/\(name)")
+            } catch let error as PlatformError where error.status != .notFound {
+                return try await deploymentPage(request, pages: pages, ["trafficError": error.description])
+            }
+        }
+
+        routes.post("/app/deployments/:deployment/rollback", access: .permission(.deploymentsWrite)) { request in
+            let name = try request.segment("deployment")
+            do {
+                _ = try await pages.environment.requirePlatform().deployments.rollback(name, reason: request.form["reason"], context: try request.requireContext())
+                return Pages.redirect("/app/deployments/\(name)")
+            } catch let error as PlatformError where error.status != .notFound {
+                return try await deploymentPage(request, pages: pages, ["trafficError": error.description])
+            }
+        }
+
         routes.post("/app/deployments/:deployment/stop", access: .permission(.deploymentsWrite)) { request in
             let name = try request.segment("deployment")
             _ = try await pages.environment.requirePlatform().deployments.stop(
@@ -72,6 +97,14 @@ enum DeploymentPages {
         let deployment = try await platform.deployments.get(try request.segment("deployment"), context: context)
         let inputs = try await DeploymentViews.inputs(of: deployment, platform: platform, context: context)
         var view = DeploymentViews.detail(deployment, inputs: inputs, values: values, canSeeJobs: context.allows(.jobsRead))
+        let history = try await platform.deployments.history(deployment.name, context: context)
+        view["history"] = history.reversed().map { revision -> [String: Any] in
+            [
+                "revision": revision.revision, "reason": revision.reason, "created": Pages.format(revision.createdAt),
+                "weights": revision.weights.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)%" }.joined(separator: " · "),
+            ]
+        }
+        view["canRollback"] = context.allows(.deploymentsWrite) && deployment.state == "active" && history.count >= 2
         await platform.predictionLog.flush()  // so a prediction just tried here is counted
         view["results"] = DeploymentViews.results(try await platform.deployments.results(deployment.name, context: context))
         view["canTry"] = context.allows(.predict) && deployment.state == "active" && !inputs.isEmpty
