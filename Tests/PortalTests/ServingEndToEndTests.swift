@@ -189,6 +189,53 @@ import Testing
         }
     }
 
+    @Test func killingAReplicasAgentMidTrafficLeavesThePredictionsToTheOtherReplica() async throws {
+        try await AgentCluster.with { cluster in
+            let first = try await cluster.agent(region: "me-central-1")
+            let second = try await cluster.agent(region: "me-central-1")
+            let (platform, owner, jobs) = (cluster.server.platform, cluster.owner, cluster.server.computeAgents.jobs)
+            _ = try await Self.registeredChurnModels([.boostedTrees], cluster: cluster, agent: first)
+            // 1.5 cores each on 2-core agents: one replica per agent.
+            let form = DeploymentForm(name: "churn-ha", variants: [VariantForm(name: "main", model: "churn", version: 1, weight: 100, replicas: 2, cpuMillis: 1500)])
+            _ = try await platform.deployments.create(form, project: "churn", jobs: jobs, quota: Self.quota, context: owner)
+            let deadline = ContinuousClock.now + .seconds(60)
+            var deployment = try await platform.deployments.get("churn-ha", context: owner)
+            while deployment.variants[0].replicas.filter(\.isServing).count < 2 && ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(200))
+                deployment = try await platform.deployments.get("churn-ha", context: owner)
+            }
+            let replicas = deployment.variants[0].replicas
+            #expect(replicas.filter(\.isServing).count == 2, "\(deployment) \(first.log) \(second.log)")
+            var hosts: [UUID] = []
+            for replica in replicas { hosts += try await jobs.detail(replica.jobID, context: owner).attempts.map(\.agentID) }
+            #expect(Set(hosts) == [first.id, second.id], "the replicas run on both agents")
+            try await Task.sleep(for: .seconds(1.1))
+
+            let key = try await APIFixtures.key(cluster.server, owner, permissions: [.predict])
+            let body = #"{"rows": [{"usage": 7.5, "plan": "pro", "tenure": 10, "spend": 40}]}"#
+            let victim = hosts.first == first.id ? first : second
+            var statuses: [Int] = []
+            var labels: Set<String> = []
+            let start = ContinuousClock.now
+            var killed = false
+            while ContinuousClock.now - start < .seconds(6) {
+                if !killed && ContinuousClock.now - start > .seconds(1.5) {
+                    victim.process.killHard()
+                    killed = true
+                }
+                let response = try await cluster.server.browser().api("POST", "/v1/predict/churn-ha", json: body, bearer: key)
+                statuses.append(response.statusCode)
+                if response.statusCode == 200 {
+                    labels.insert((APIFixtures.json(response)["predictions"] as? [[String: Any]])?.first?["label"] as? String ?? "?")
+                }
+            }
+            let failed = statuses.filter { $0 != 200 }.count
+            #expect(failed <= 1, "at most the request in flight at the kill fails: \(statuses.filter { $0 != 200 })")
+            #expect(statuses.suffix(10).allSatisfy { $0 == 200 } && statuses.count > 20, "\(statuses.count) requests")
+            #expect(labels == ["false"], "every answer is the model's (7.5 hours of use on pro does not churn): \(labels)")
+        }
+    }
+
     static let quota = JobQuota(maximumActiveJobs: 10, isGPUAllowed: false, maximumNodes: 1)
 
     /// Project `churn` with dataset `customers`, one built-in run per algorithm on the agent, each registered as the

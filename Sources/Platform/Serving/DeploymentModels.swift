@@ -15,15 +15,18 @@ public struct VariantForm: Sendable {
     public var weight: Int
     /// Replicas to run (1…16).
     public var replicas: Int
+    /// CPU per replica in thousandths of a core (default 500): a large share keeps replicas on separate nodes.
+    public var cpuMillis: Int
 
     /// Creates a variant.
-    public init(name: String, model: String, version: Int? = nil, alias: String? = nil, weight: Int, replicas: Int = 1) {
+    public init(name: String, model: String, version: Int? = nil, alias: String? = nil, weight: Int, replicas: Int = 1, cpuMillis: Int = 500) {
         self.name = name
         self.model = model
         self.version = version
         self.alias = alias
         self.weight = weight
         self.replicas = replicas
+        self.cpuMillis = cpuMillis
     }
 }
 

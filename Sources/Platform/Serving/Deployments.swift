@@ -49,8 +49,9 @@ public struct Deployments: Sendable {
                 for (variant, modelID, version) in resolved {
                     try await connection.execute(
                         """
-                        INSERT INTO deployment_variants (tenant_id, deployment_id, name, model_id, version, weight, replicas)
-                        VALUES (\(request.tenantID.rawValue), \(id), \(variant.name), \(modelID), \(version.version), \(variant.weight), \(variant.replicas))
+                        INSERT INTO deployment_variants (tenant_id, deployment_id, name, model_id, version, weight, replicas, cpu_millis)
+                        VALUES (\(request.tenantID.rawValue), \(id), \(variant.name), \(modelID), \(version.version), \(variant.weight), \(variant.replicas),
+                                \(variant.cpuMillis))
                         """
                     )
                 }
@@ -72,7 +73,7 @@ public struct Deployments: Sendable {
                     let submission = JobSubmission(
                         kind: ServeReplicaSpec.kind, name: "\(form.name)/\(variant.name) replica \(index + 1)",
                         specJSON: String(decoding: try JSONEncoder().encode(spec), as: UTF8.self),
-                        resources: ResourceRequest(cpuMillis: 500, memoryBytes: 256 << 20), maxAttempts: 20, timeoutSeconds: 604_800)
+                        resources: ResourceRequest(cpuMillis: variant.cpuMillis, memoryBytes: 256 << 20), maxAttempts: 20, timeoutSeconds: 604_800)
                     let job = try await jobs.submit(submission, quota: quota, context: request) { connection, jobID in
                         try await connection.execute(
                             "INSERT INTO deployment_replicas (tenant_id, deployment_id, variant, job_id) VALUES (\(request.tenantID.rawValue), \(id), \(variant.name), \(jobID))"
@@ -145,6 +146,7 @@ public struct Deployments: Sendable {
             if ModelRegistry.aliasProblem(variant.name) != nil { problems[field + ".name"] = "Use 1–40 lower-case letters, digits, '_' and '-'" }
             if !(0...100).contains(variant.weight) { problems[field + ".weight"] = "Use a weight from 0 to 100 (percent of the traffic)" }
             if !(1...16).contains(variant.replicas) { problems[field + ".replicas"] = "Use 1 to 16 replicas" }
+            if !(100...64_000).contains(variant.cpuMillis) { problems[field + ".cpu_millis"] = "Use 100 to 64,000 thousandths of a core" }
             if variant.version != nil && variant.alias != nil { problems[field + ".version"] = "Give a version or an alias, not both" }
         }
         if problems.isEmpty, form.variants.map(\.weight).reduce(0, +) != 100 {

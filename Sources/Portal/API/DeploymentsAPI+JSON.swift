@@ -12,6 +12,12 @@ struct CreateDeploymentRequest: Decodable {
         var alias: String?
         var weight: Int
         var replicas: Int?
+        var cpuMillis: Int?
+
+        enum CodingKeys: String, CodingKey {
+            case name, model, version, alias, weight, replicas
+            case cpuMillis = "cpu_millis"
+        }
     }
 
     var name: String
@@ -21,7 +27,11 @@ struct CreateDeploymentRequest: Decodable {
     var form: DeploymentForm {
         DeploymentForm(
             name: name, description: description ?? "",
-            variants: variants.map { VariantForm(name: $0.name, model: $0.model, version: $0.version, alias: $0.alias, weight: $0.weight, replicas: $0.replicas ?? 1) })
+            variants: variants.map {
+                VariantForm(
+                    name: $0.name, model: $0.model, version: $0.version, alias: $0.alias, weight: $0.weight, replicas: $0.replicas ?? 1,
+                    cpuMillis: $0.cpuMillis ?? 500)
+            })
     }
 
     static let schema = Schema.object(
@@ -32,6 +42,7 @@ struct CreateDeploymentRequest: Decodable {
                     [
                         "name": Schema.string(), "model": Schema.string("A registered model of the project"), "version": Schema.integer,
                         "alias": Schema.string("Instead of a version, e.g. champion"), "weight": Schema.integer, "replicas": Schema.integer,
+                        "cpu_millis": ["type": "integer", "description": "CPU per replica in thousandths of a core (default 500)"],
                     ],
                     required: ["name", "model", "weight"])),
         ],
