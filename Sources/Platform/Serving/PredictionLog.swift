@@ -40,6 +40,7 @@ public final class PredictionLog: Sendable {
     let context: PlatformContext
     private let pending = Mutex<[PredictionRecord]>([])
     private let dropped = Atomic<Int>(0)
+    private let droppedReported = Atomic<Int>(0)
 
     init(context: PlatformContext) { self.context = context }
 
@@ -57,7 +58,13 @@ public final class PredictionLog: Sendable {
     public var droppedCount: Int { dropped.load(ordering: .relaxed) }
 
     /// Writes everything queued so far. A batch that fails goes back to the front of the queue (within capacity).
+    /// Records dropped since the last flush are logged as a warning.
     public func flush() async {
+        let droppedNow = dropped.load(ordering: .relaxed)
+        let reported = droppedReported.exchange(droppedNow, ordering: .relaxed)
+        if droppedNow > reported {
+            context.logger.warning("prediction log: \(droppedNow - reported) records dropped because \(Self.capacity) were waiting (the database is behind)")
+        }
         let batch = pending.withLock { records -> [PredictionRecord] in
             defer { records.removeAll(keepingCapacity: true) }
             return records
