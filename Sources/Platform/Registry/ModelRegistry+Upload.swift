@@ -38,7 +38,7 @@ extension ModelRegistry {
                 guard stored.sizeBytes <= Self.maximumCheckedModelSize else {
                     throw PlatformError.invalid(field: "file", "A .falaj file over 256 MiB cannot be checked; upload it under another name as a custom model")
                 }
-                let bytes = try await readBlob(stored.blobName, tenant: request.tenantID)
+                let bytes = try await context.readBlob(stored.blobName, tenant: request.tenantID)
                 let model: ModelFile
                 do {
                     model = try ModelFile.decode(bytes)
@@ -57,12 +57,5 @@ extension ModelRegistry {
         return try await insertVersion(
             stored, runID: nil, signature: signature, metrics: [:], lineage: lineage, description: description, model: name, project: project,
             request: request, audit: ("model.version_uploaded", ["file": stored.fileName, "sha256": stored.sha256, "bytes": String(stored.sizeBytes)]))
-    }
-
-    /// A blob's bytes, whole (small files only).
-    func readBlob(_ name: String, tenant: TenantID) async throws -> [UInt8] {
-        let collected = ByteCollector()
-        _ = try await context.blobs.get(tenant, name: name) { collected.append($0) }
-        return collected.bytes
     }
 }

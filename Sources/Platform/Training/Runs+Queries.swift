@@ -68,9 +68,7 @@ extension Runs {
     func readArtifact(_ job: UUID, path: String, tenant: TenantID) async throws -> [UInt8] {
         let blob = try await context.router.withTenantTransaction(tenant) { try await JobQueue.artifactBlob(job: job, path: path, on: $0) }
         guard let blob else { throw PlatformError.notFound("The run has no artifact '\(path)'") }
-        let collected = ByteCollector()
-        _ = try await context.blobs.get(tenant, name: blob.blobName, into: { bytes in collected.append(bytes) })
-        return collected.bytes
+        return try await context.readBlob(blob.blobName, tenant: tenant)
     }
 
     /// Metric series of the latest attempt that reported any metric, each in step order (ties by arrival).
@@ -96,6 +94,15 @@ extension Runs {
             usage.peakMemoryBytes = max(usage.peakMemoryBytes, attempt.peakMemoryBytes ?? 0)
         }
         return usage
+    }
+}
+
+extension PlatformContext {
+    /// A tenant blob's bytes, whole (small files only: a report, a model file being checked).
+    func readBlob(_ name: String, tenant: TenantID) async throws -> [UInt8] {
+        let collected = ByteCollector()
+        _ = try await blobs.get(tenant, name: name) { collected.append($0) }
+        return collected.bytes
     }
 }
 
