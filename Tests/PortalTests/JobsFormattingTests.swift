@@ -2,6 +2,7 @@ import AgentProtocol
 import ComputeAgents
 import Foundation
 @testable import Portal
+import WebServer
 import Testing
 
 /// The pure pieces behind the jobs and nodes pages: UTF-8 across log chunks, event ids, labels and the job form.
@@ -19,7 +20,7 @@ import Testing
         let position = JobLogStream.position(from: JobLogStream.eventID((2, 1, 40)))
         #expect(position?.attempt == 2 && position?.nodeRank == 1 && position?.seq == 40)
         for junk in ["", "1.2", "a.b.c", "1.-1.2", "1.2.3.4"] { #expect(JobLogStream.position(from: junk) == nil, "\(junk)") }
-        #expect(JobLogStream.jsonString("a\r\n\"b\"") == #""a\r\n\"b\"""#)
+        #expect(JSONText.quoted("a\r\n\"b\"") == #""a\r\n\"b\"""#)
     }
 
     @Test func labelsParseFromCommaSeparatedPairs() throws {

@@ -59,7 +59,7 @@ enum ModelReplica {
     /// `POST /v1/predict` and `GET /healthz` for `model`.
     static func router(_ model: ModelFile, spec: ServeReplicaSpec, logger: Logger) -> Router {
         var builder = RouterBuilder()
-        let health = Array(#"{"status":"ok","model":\#(quoted(spec.model.name)),"version":\#(spec.model.version)}"#.utf8)
+        let health = Array(#"{"status":"ok","model":\#(JSONText.quoted(spec.model.name)),"version":\#(spec.model.version)}"#.utf8)
         builder.get("/healthz") { _ in Response.json(health) }
         builder.post("/v1/predict", maxBodySize: 64 << 20) { request in
             let body = try await request.body.collect(upTo: 64 << 20)
@@ -85,20 +85,17 @@ enum ModelReplica {
         var text = #"{"predictions":["#
         for (index, prediction) in predictions.enumerated() {
             if index > 0 { text += "," }
-            text += #"{"label":\#(quoted(prediction.label)),"value":\#(number(prediction.value))"#
+            text += #"{"label":\#(JSONText.quoted(prediction.label)),"value":\#(number(prediction.value))"#
             if !prediction.probabilities.isEmpty {
                 text += #","probabilities":{"#
-                text += zip(model.classes, prediction.probabilities).map { "\(quoted($0)):\(number($1))" }.joined(separator: ",")
+                text += zip(model.classes, prediction.probabilities).map { "\(JSONText.quoted($0)):\(number($1))" }.joined(separator: ",")
                 text += "}"
             }
             text += "}"
         }
-        return text + #"],"model":\#(quoted(spec.model.name)),"version":\#(spec.model.version)}"#
+        return text + #"],"model":\#(JSONText.quoted(spec.model.name)),"version":\#(spec.model.version)}"#
     }
 
     static func number(_ value: Double) -> String { value.isFinite ? "\(value)" : "null" }
 
-    static func quoted(_ text: String) -> String {
-        String(decoding: (try? JSONEncoder().encode(text)) ?? Data("\"\"".utf8), as: UTF8.self)
-    }
 }

@@ -5,6 +5,8 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks (not tests): run them with `make bench`.",
-        subcommands: [BenchDispatchCommand.self, BenchIngestCommand.self, BenchFeaturesCommand.self, BenchTrainersCommand.self]
+        subcommands: [
+            BenchDispatchCommand.self, BenchIngestCommand.self, BenchFeaturesCommand.self, BenchTrainersCommand.self, BenchServingCommand.self,
+        ]
     )
 }

@@ -185,4 +185,24 @@ enum BenchProcess {
         defer { try? FileManager.default.removeItem(at: folder) }
         return try work(folder)
     }
+
+    /// Runs wrk with `arguments(keyFile)` on a thread of its own, `key` handed to its script in a file of a private
+    /// folder (never on the command line), and reads the totals line the script prints (`<prefix> name value …`).
+    /// - Throws: when wrk cannot start, fails, or prints no such line.
+    static func wrkTotals(_ wrk: String, key: String, prefix: String, arguments: @escaping @Sendable (String) -> [String]) async throws -> [String: Double] {
+        let (status, output) = try await onOwnThread {
+            try withPrivateFolder { folder in
+                let file = folder.appendingPathComponent("key")
+                try Data(key.utf8).write(to: file)
+                return try execute(wrk, arguments(file.path))
+            }
+        }
+        guard status == 0, let line = output.split(separator: "\n").first(where: { $0.hasPrefix(prefix + " ") }) else {
+            throw BootstrapError(message: "wrk exited with status \(status) without totals:\n\(output)")
+        }
+        var fields: [String: Double] = [:]
+        let words = line.split(separator: " ").dropFirst().map(String.init)
+        for pair in stride(from: 0, to: words.count - 1, by: 2) { fields[words[pair]] = Double(words[pair + 1]) }
+        return fields
+    }
 }

@@ -210,30 +210,14 @@ struct WrkOnlineRun {
 
     func run(url: String, connections: Int, entities: Int) async throws -> Outcome {
         let cpuBefore = BenchCPU.now()
-        let (status, output) = try await BenchProcess.onOwnThread { [wrk, script, seconds, key] in
-            try BenchProcess.withPrivateFolder { folder in
-                let file = folder.appendingPathComponent("key")
-                try Data(key.utf8).write(to: file)
-                let features = FeatureBenchmark.onlineFeatures.map { "\(FeatureBenchmark.onlineGroup):\($0)" }.joined(separator: ",")
-                return try BenchProcess.execute(
-                    wrk,
-                    [
-                        "-t", "1", "-c", String(connections), "-d", "\(seconds)s", "--timeout", "5s", "-s", script, url, "--", file.path, FeatureBenchmark.project,
-                        String(entities), features,
-                    ]
-                )
-            }
+        let features = FeatureBenchmark.onlineFeatures.map { "\(FeatureBenchmark.onlineGroup):\($0)" }.joined(separator: ",")
+        let fields = try await BenchProcess.wrkTotals(wrk, key: key, prefix: "online") { [script, seconds] keyFile in
+            ["-t", "1", "-c", String(connections), "-d", "\(seconds)s", "--timeout", "5s", "-s", script, url, "--", keyFile, FeatureBenchmark.project, String(entities), features]
         }
         let cpu = BenchCPU.now() - cpuBefore
-        guard status == 0, let line = output.split(separator: "\n").first(where: { $0.hasPrefix("online ") }) else {
-            throw BootstrapError(message: "wrk exited with status \(status) without totals:\n\(output)")
-        }
-        var fields: [String: Double] = [:]
-        let words = line.split(separator: " ").dropFirst().map(String.init)
-        for pair in stride(from: 0, to: words.count - 1, by: 2) { fields[words[pair]] = Double(words[pair + 1]) }
         guard let responses = fields["responses"], let errors = fields["errors"], let found = fields["found"], let socket = fields["socket_errors"],
             let p50 = fields["p50_us"], let p99 = fields["p99_us"], let duration = fields["duration_us"]
-        else { throw BootstrapError(message: "unexpected wrk totals: \(line)") }
+        else { throw BootstrapError(message: "unexpected wrk totals: \(fields)") }
         return Outcome(
             responses: Int(responses), errors: Int(errors), found: Int(found), socketErrors: Int(socket), p50Milliseconds: p50 / 1000, p99Milliseconds: p99 / 1000,
             seconds: duration / 1e6, cpu: cpu

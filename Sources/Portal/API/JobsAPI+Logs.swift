@@ -80,12 +80,12 @@ enum JobLogStream {
                     let (text, rest) = decodeUTF8(pending + chunk.data)
                     pending = rest
                     after = (chunk.attempt, chunk.nodeRank, chunk.seq)
-                    try await events.send(data: jsonString(text), id: eventID(after!))
+                    try await events.send(data: JSONText.quoted(text), id: eventID(after!))
                 }
                 if batch.count == batchSize { continue }
                 if isFinal {
                     let state = try await jobs.detail(id, context: context).summary.state
-                    try await events.send(data: jsonString(state.rawValue), event: "end")
+                    try await events.send(data: JSONText.quoted(state.rawValue), event: "end")
                     return
                 }
                 idlePolls = batch.isEmpty ? idlePolls + 1 : 0
@@ -127,8 +127,4 @@ enum JobLogStream {
         return (String(decoding: bytes[..<cut], as: UTF8.self), Array(bytes[cut...]))
     }
 
-    /// `text` as a JSON string literal.
-    static func jsonString(_ text: String) -> String {
-        (try? String(decoding: JSONEncoder().encode(text), as: UTF8.self)) ?? "\"\""
-    }
 }

@@ -34,7 +34,7 @@ struct AccessMiddleware: Middleware {
         guard let header = request.headerFields[.authorization], header.lowercased().hasPrefix("bearer ") else {
             throw HTTPError(.unauthorized, "Send an API key as 'Authorization: Bearer falaj_…'", headerFields: challenge)
         }
-        let bearer = String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)
+        let bearer = Self.bearer(header)
         guard let context = try await tenancy.apiKeys.authenticate(bearer, requestID: request.id, clientAddress: request.clientIP) else {
             throw HTTPError(.unauthorized, "The API key is not valid: it is unknown, revoked or expired", headerFields: challenge)
         }
@@ -47,6 +47,15 @@ struct AccessMiddleware: Middleware {
         var request = request
         request.attributes[PrincipalKey.self] = .apiClient(context)
         return try await next(request)
+    }
+
+    /// The token of an `Authorization: Bearer …` value, without the scheme and surrounding spaces or tabs (byte-wise:
+    /// this runs for every API request, predictions included).
+    static func bearer(_ header: String) -> String {
+        let bytes = header.utf8.dropFirst(7)
+        let isBlank = { (byte: UInt8) in byte == 0x20 || byte == 0x09 }
+        guard let first = bytes.firstIndex(where: { !isBlank($0) }), let last = bytes.lastIndex(where: { !isBlank($0) }) else { return "" }
+        return String(Substring(header.utf8[first...last]))
     }
 
     private func handlePage(_ request: Request, access: RouteAccess, next: RequestHandler) async throws -> Response {
@@ -116,7 +125,7 @@ struct AccessMiddleware: Middleware {
         guard let header = request.headerFields[.authorization], header.lowercased().hasPrefix("bearer ") else {
             throw HTTPError(.unauthorized, "Send the agent credential or job token as 'Authorization: Bearer …'", headerFields: challenge)
         }
-        let bearer = String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)
+        let bearer = Self.bearer(header)
         var request = request
         switch access {
         case .agent:
