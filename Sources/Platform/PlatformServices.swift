@@ -27,6 +27,9 @@ public final class PlatformServices: Sendable {
     public let deployments: Deployments
     /// Every answered prediction, written in batches (for per-variant statistics, feedback and A/B results).
     public let predictionLog: PredictionLog
+    /// Judges running canaries: advances, completes or rolls them back (a background service; passes can also be run
+    /// directly).
+    public let canaryController: CanaryController
     private let context: PlatformContext
 
     /// Wires the services to the cells and the tenants' blob stores.
@@ -34,7 +37,8 @@ public final class PlatformServices: Sendable {
     ///   - router: tenant → home cell.
     ///   - blobs: the tenants' encrypted blob stores (dataset files live there, in the home region).
     ///   - logger: where background work and failures log.
-    public init(router: CellRouter, blobs: TenantBlobs, logger: Logger) {
+    ///   - canaryInterval: how often the canary controller judges running canaries.
+    public init(router: CellRouter, blobs: TenantBlobs, logger: Logger, canaryInterval: Duration = CanaryController.defaultInterval) {
         let context = PlatformContext(router: router, blobs: blobs, logger: logger)
         self.context = context
         projects = Projects(context: context)
@@ -47,12 +51,14 @@ public final class PlatformServices: Sendable {
         models = ModelRegistry(context: context)
         deployments = Deployments(context: context)
         predictionLog = PredictionLog(context: context)
+        canaryController = CanaryController(context: context, deployments: deployments, interval: canaryInterval)
     }
 
     /// The background services `falaj serve` runs: the listeners that keep the online-feature cache correct across
-    /// control-plane processes (LISTEN per cell), and the prediction log's writer. Each ends on graceful shutdown.
+    /// control-plane processes (LISTEN per cell), the prediction log's writer and the canary controller. Each ends on
+    /// graceful shutdown.
     public var backgroundServices: [any Service] {
-        [FeatureCacheInvalidationService(context: context, cache: featureStore.cache), PredictionLogService(log: predictionLog)]
+        [FeatureCacheInvalidationService(context: context, cache: featureStore.cache), PredictionLogService(log: predictionLog), canaryController]
     }
 }
 

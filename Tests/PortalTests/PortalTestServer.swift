@@ -62,7 +62,7 @@ final class PortalTestServer: Sendable {
             if agents == nil { agentsConfiguration.maximumLeaseWaitSeconds = 2 }
             let blobs = TenantBlobs(keys: keys, stores: stores)
             let computeAgents = ComputeAgentsServices(router: environment.router, blobs: blobs, configuration: agentsConfiguration, logger: logger)
-            let platform = PlatformServices(router: environment.router, blobs: blobs, logger: logger)
+            let platform = PlatformServices(router: environment.router, blobs: blobs, logger: logger, canaryInterval: .seconds(1))
             let portal = PortalEnvironment(
                 publicDirectory: publicDirectory,
                 readiness: { [] },

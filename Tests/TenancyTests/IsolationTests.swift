@@ -189,6 +189,13 @@ import Testing
                     )
                     try await connection.execute(
                         """
+                        INSERT INTO deployment_canaries (tenant_id, id, deployment_id, candidate, baseline, steps, bake_seconds, max_error_rate, min_requests,
+                                                         revision_before, created_by)
+                        VALUES (\(tenant), \(UUID()), \(deployment), 'main', 'other', '{10,50}', 60, 0.05, 20, 1, 'system')
+                        """
+                    )
+                    try await connection.execute(
+                        """
                         INSERT INTO prediction_log (tenant_id, request_id, deployment_id, variant, model_id, version, status, latency_ms, row_count)
                         VALUES (\(tenant), 'r-1', \(deployment), 'main', \(model), 1, 200, 1.5, 1)
                         """
@@ -230,6 +237,23 @@ import Testing
                 let unscoped = try await pool.withTransaction { connection in try await connection.query("SELECT 1 FROM \(identifier: table)") }
                 #expect(unscoped.isEmpty, "\(table) visible without a tenant")
             }
+
+            // The serving controller's scope sees running canaries of every tenant, and nothing else: no other table, no
+            // writes.
+            let cell = try environment.router.cell(for: "eu-west-1")
+            let scope: [(name: String, value: String)] = [("app.scope", "serving")]
+            let canaries = try await cell.withTransaction(settings: scope) { connection in
+                try await connection.query("SELECT tenant_id FROM deployment_canaries WHERE state = 'running'").map { TenantID(try $0["tenant_id", as: UUID.self]) }
+            }
+            #expect(Set(canaries) == [alpha, beta])
+            let leaked = try await cell.withTransaction(settings: scope) { connection in
+                try await connection.query("SELECT 1 FROM deployments").count + connection.query("SELECT 1 FROM prediction_log").count
+            }
+            #expect(leaked == 0, "the serving scope opens deployment_canaries only")
+            let written = try await cell.withTransaction(settings: scope) { connection in
+                try await connection.execute("UPDATE deployment_canaries SET state = 'aborted'")
+            }
+            #expect(written == 0, "the serving scope only reads")
 
             // Writing another tenant's id is refused by the policy's WITH CHECK.
             await #expect(throws: PostgresError.self) {

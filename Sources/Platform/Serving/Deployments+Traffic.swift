@@ -17,19 +17,22 @@ public struct DeploymentRevision: Sendable, Equatable {
 
 extension Deployments {
     /// Moves traffic between the deployment's variants (weights summing to 100) and records the new revision, in one
-    /// transaction; the gateway follows within a second. Audited as `deployment.traffic_changed`.
+    /// transaction; the gateway follows within a second. A running canary ends (aborted). Audited as
+    /// `deployment.traffic_changed`.
     /// - Throws: ``PlatformError/invalidFields(_:)`` for unknown variants, weights out of range or not summing to 100.
     public func setTraffic(_ weights: [String: Int], reason: String = "", deployment name: String, context request: RequestContext) async throws -> Deployment {
         try request.requirePlatform(.deploymentsWrite)
         guard reason.count <= 1000 else { throw PlatformError.invalid(field: "reason", "Keep the reason under 1,000 characters") }
         try await context.router.withTenantTransaction(request.tenantID) { connection in
             let deployment = try await Self.load(name, on: connection)
+            try await Self.abortRunningCanary(deployment.id, reason: "traffic changed by hand", on: connection)
             try await apply(weights, reason: reason, to: deployment, request: request, on: connection)
         }
         return try await get(name, context: request)
     }
 
-    /// Restores the traffic of the revision before the current one; audited as `deployment.rolled_back`.
+    /// Restores the traffic of the revision before the current one (a running canary ends, aborted); audited as
+    /// `deployment.rolled_back`.
     /// - Throws: ``PlatformError/conflict(_:)`` when there is no earlier revision.
     public func rollback(_ name: String, reason: String = "", context request: RequestContext) async throws -> Deployment {
         try request.requirePlatform(.deploymentsWrite)
@@ -39,6 +42,7 @@ extension Deployments {
             let revisions = try await Self.revisions(deployment.id, on: connection)
             guard revisions.count >= 2 else { throw PlatformError.conflict("Deployment '\(name)' has no earlier traffic to roll back to") }
             let previous = revisions[revisions.count - 2]
+            try await Self.abortRunningCanary(deployment.id, reason: "traffic rolled back by hand", on: connection)
             let why = "rollback to revision \(previous.revision)" + (reason.isEmpty ? "" : ": \(reason)")
             try await apply(previous.weights, reason: why, to: deployment, request: request, on: connection, action: "deployment.rolled_back")
         }

@@ -128,6 +128,7 @@ public struct Deployments: Sendable {
         }
         try await context.router.withTenantTransaction(request.tenantID) { connection in
             try await connection.execute("UPDATE deployments SET state = 'stopped', updated_at = now() WHERE id = \(deployment.id)")
+            try await Self.abortRunningCanary(deployment.id, reason: "the deployment was stopped", on: connection)
             try await record("deployment.stopped", deployment.id, details: ["name": name], request, connection)
         }
         return try await get(name, context: request)

@@ -98,6 +98,7 @@ enum ProjectsAPI {
         RunsAPI.add(to: &routes, environment: environment)
         ModelsAPI.add(to: &routes, environment: environment)
         DeploymentsAPI.add(to: &routes, environment: environment)
+        CanaryAPI.add(to: &routes, environment: environment)
     }
 }
 

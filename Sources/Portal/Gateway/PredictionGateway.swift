@@ -58,14 +58,6 @@ final class PredictionGateway: Sendable {
         let deployment = try await routingTable(name, platform: platform, context: context)
         guard deployment.state == "active" else { throw HTTPError(.serviceUnavailable, "Deployment '\(name)' is stopped") }
         let variant = Self.choose(deployment.variants, key: routingKey)
-        var candidates = variant.replicas.filter(\.isServing).compactMap(\.url).shuffled()
-        guard !candidates.isEmpty else {
-            throw HTTPError(
-                .serviceUnavailable, "No replica of '\(name)' (variant \(variant.name)) is ready yet; try again shortly",
-                headerFields: [HTTPField.Name("Retry-After")!: "5"])
-        }
-        candidates = Array(candidates.prefix(2))
-        var lastFailure = ""
         let started = ContinuousClock.now
         func log(_ status: Int, _ head: HTTPResponseHead? = nil) {
             let elapsed = (ContinuousClock.now - started).components
@@ -75,6 +67,14 @@ final class PredictionGateway: Sendable {
                     version: variant.version, status: status, latencyMs: Double(elapsed.seconds) * 1000 + Double(elapsed.attoseconds) / 1e15,
                     rows: head?["X-Falaj-Rows"].flatMap { Int($0) } ?? 0, label: head?["X-Falaj-Label"], value: head?["X-Falaj-Value"].flatMap { Double($0) }))
         }
+        let candidates = Array(variant.replicas.filter(\.isServing).compactMap(\.url).shuffled().prefix(2))
+        guard !candidates.isEmpty else {
+            log(503)  // the variant's failure: its canary's guardrail and its error rate count it
+            throw HTTPError(
+                .serviceUnavailable, "No replica of '\(name)' (variant \(variant.name)) is ready yet; try again shortly",
+                headerFields: [HTTPField.Name("Retry-After")!: "5"])
+        }
+        var lastFailure = ""
         for url in candidates {
             do {
                 let answer = try await client.execute(
@@ -99,7 +99,7 @@ final class PredictionGateway: Sendable {
     /// The replica's answer, with the variant and request id added to a successful one.
     static func response(_ answer: HTTPClientResponse, variant: String, requestID: String) -> (status: Int, body: [UInt8]) {
         guard answer.status == 200, answer.body.first == UInt8(ascii: "{") else { return (answer.status, answer.body) }
-        let prefix = Array(#"{"variant":\#(quoted(variant)),"request_id":\#(quoted(requestID)),"#.utf8)
+        let prefix = Array(#"{"variant":\#(JSONText.quoted(variant)),"request_id":\#(JSONText.quoted(requestID)),"#.utf8)
         return (200, prefix + answer.body.dropFirst())
     }
 
@@ -133,7 +133,4 @@ final class PredictionGateway: Sendable {
         _ = routes.withLock { $0.removeValue(forKey: tenant.rawValue.uuidString + "/" + name) }
     }
 
-    static func quoted(_ text: String) -> String {
-        String(decoding: (try? JSONEncoder().encode(text)) ?? Data("\"\"".utf8), as: UTF8.self)
-    }
 }
