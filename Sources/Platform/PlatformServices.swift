@@ -1,3 +1,4 @@
+public import ComputeAgents
 public import Logging
 public import Residency
 public import ServiceLifecycle
@@ -27,9 +28,6 @@ public final class PlatformServices: Sendable {
     public let deployments: Deployments
     /// Every answered prediction, written in batches (for per-variant statistics, feedback and A/B results).
     public let predictionLog: PredictionLog
-    /// Judges running canaries: advances, completes or rolls them back (a background service; passes can also be run
-    /// directly).
-    public let canaryController: CanaryController
     private let context: PlatformContext
 
     /// Wires the services to the cells and the tenants' blob stores.
@@ -37,8 +35,7 @@ public final class PlatformServices: Sendable {
     ///   - router: tenant → home cell.
     ///   - blobs: the tenants' encrypted blob stores (dataset files live there, in the home region).
     ///   - logger: where background work and failures log.
-    ///   - canaryInterval: how often the canary controller judges running canaries.
-    public init(router: CellRouter, blobs: TenantBlobs, logger: Logger, canaryInterval: Duration = CanaryController.defaultInterval) {
+    public init(router: CellRouter, blobs: TenantBlobs, logger: Logger) {
         let context = PlatformContext(router: router, blobs: blobs, logger: logger)
         self.context = context
         projects = Projects(context: context)
@@ -51,14 +48,19 @@ public final class PlatformServices: Sendable {
         models = ModelRegistry(context: context)
         deployments = Deployments(context: context)
         predictionLog = PredictionLog(context: context)
-        canaryController = CanaryController(context: context, deployments: deployments, interval: canaryInterval)
     }
 
     /// The background services `falaj serve` runs: the listeners that keep the online-feature cache correct across
-    /// control-plane processes (LISTEN per cell), the prediction log's writer and the canary controller. Each ends on
-    /// graceful shutdown.
+    /// control-plane processes (LISTEN per cell) and the prediction log's writer. Each ends on graceful shutdown.
+    /// `falaj serve` also runs ``servingController(jobs:interval:)``.
     public var backgroundServices: [any Service] {
-        [FeatureCacheInvalidationService(context: context, cache: featureStore.cache), PredictionLogService(log: predictionLog), canaryController]
+        [FeatureCacheInvalidationService(context: context, cache: featureStore.cache), PredictionLogService(log: predictionLog)]
+    }
+
+    /// The serving controller over `jobs` (canaries, rollouts, draining replicas): a background service; its passes can
+    /// also be run directly.
+    public func servingController(jobs: JobQueue, interval: Duration = ServingController.defaultInterval) -> ServingController {
+        ServingController(context: context, deployments: deployments, jobs: jobs, interval: interval)
     }
 }
 

@@ -55,6 +55,8 @@ public enum PortalRouter {
         TrainingPages.add(to: &routes, pages: pages)
         ModelPages.add(to: &routes, pages: pages)
         DeploymentPages.add(to: &routes, pages: pages)
+        CanaryPages.add(to: &routes, pages: pages)
+        DeploymentVariantPages.add(to: &routes, pages: pages)
         FeaturePages.add(to: &routes, pages: pages)
         ProjectAccessPages.add(to: &routes, pages: pages)
         AccountAPI.add(to: &routes, environment: environment)

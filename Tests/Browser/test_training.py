@@ -18,7 +18,10 @@ The contract these tests hold the pages to:
   ready, and form#try-form (one input per model input) with button#try-submit answers p#try-result ("Variant …
   predicts …") or p#try-error naming the bad field; form#traffic-form (weight_<variant>, reason) with
   button#traffic-submit changes the weights (p#traffic-error when they do not add up to 100), table#history-table lists
-  the revisions and button#rollback-submit restores the previous one.
+  the revisions and button#rollback-submit restores the previous one; form#variant-form (variant_name, variant_version)
+  with button#variant-submit adds a variant with no traffic (p#variant-error when refused); form#canary-form
+  (select candidate, steps, bake_seconds) with button#canary-submit begins a canary (p#canary-error when refused),
+  p#canary-status describes the running one, button#canary-abort-submit ends it and table#canaries-table lists them.
 - No page logs a Content-Security-Policy violation.
 
 The server runs with --local-agent, so the run has a CPU node. FALAJ_SCREENSHOTS=<dir> saves a PNG of each page.
@@ -158,6 +161,22 @@ class TrainingFlowTest(BrowserTestCase):
         self.submit("button#rollback-submit")
         self.assertIn("rollback to revision 1", self.find("table#history-table", "the traffic history").text)
         self.screenshot("deployment-traffic", height=1600)
+
+        # A second variant (no traffic), then a canary of it that is aborted by hand.
+        self.submit_form("form#variant-form", {"variant_name": "main", "variant_version": "1"}, "button#variant-submit")
+        self.assertIn("already", self.find("p#variant-error", "the variant refusal").text)
+        self.submit_form("form#variant-form", {"variant_name": "challenger", "variant_version": "1"}, "button#variant-submit")
+        self.assertIn("challenger", self.find("table#variants-table", "the variants").text)
+        self.submit_form("form#canary-form", {"candidate": "challenger", "steps": "50, 10"}, "button#canary-submit")
+        self.assertIn("increasing", self.find("p#canary-error", "the canary refusal").text)
+        self.submit_form("form#canary-form", {"candidate": "challenger", "steps": "20, 60", "bake_seconds": "600"}, "button#canary-submit")
+        status = self.find("p#canary-status", "the running canary").text
+        self.assertIn("challenger is at step 1 of 2: 20% of the traffic", status)
+        self.assertIn("canary of challenger, step 1 of 2: 20%", self.find("table#history-table", "the traffic history").text)
+        self.screenshot("deployment-canary", height=2000)
+        self.submit("button#canary-abort-submit")
+        self.assertIn("aborted", self.find("table#canaries-table", "the canaries").text)
+        self.assertIn("challenger 0% · main 100%", self.find("table#history-table", "the traffic history").text)
         self.assertEqual(self.csp_violations(), [], "pages must not trip the Content-Security-Policy")
         self.assertTrue(owner.email)
 

@@ -2,8 +2,10 @@ import AgentProtocol
 import ComputeAgents
 import FalajCrypto
 import Foundation
+import PostgresClient
 import Residency
 import Tenancy
+import TestSupport
 import Testing
 
 /// The issue's end-to-end scenarios: the portal on a real socket with its dispatch and reaper services, and real
@@ -180,6 +182,15 @@ struct AgentCluster {
             detail = try await server.computeAgents.jobs.detail(job, context: owner)
         }
         return detail
+    }
+
+    /// The owner's audit events whose action matches the SQL `LIKE` pattern, in order, as "<action> by <actor kind>".
+    func audited(_ pattern: String) async throws -> [String] {
+        try await server.environment.router.withTenantTransaction(owner.tenantID) { connection in
+            try await connection.query("SELECT action, actor_kind FROM audit_events WHERE action LIKE \(pattern) ORDER BY sequence").map {
+                "\(try $0["action", as: String.self]) by \(try $0["actor_kind", as: String.self])"
+            }
+        }
     }
 
     /// The job's whole log text so far.

@@ -106,11 +106,7 @@ import Testing
             #expect(reasons.contains { $0.hasPrefix("canary of b completed: 100%") }, "\(reasons)")
             #expect(reasons.contains { $0.hasPrefix("canary of a rolled back: p99 latency") }, "\(reasons)")
             #expect(reasons.last?.hasPrefix("canary of a rolled back: error rate") == true, "\(reasons)")
-            let audited = try await cluster.server.environment.router.withTenantTransaction(owner.tenantID) { connection in
-                try await connection.query("SELECT action, actor_kind FROM audit_events WHERE action LIKE 'deployment.canary%' ORDER BY sequence").map {
-                    "\(try $0["action", as: String.self]) by \(try $0["actor_kind", as: String.self])"
-                }
-            }
+            let audited = try await cluster.audited("deployment.canary%")
             #expect(
                 audited == [
                     "deployment.canary_started by api_key", "deployment.canary_aborted by api_key", "deployment.canary_started by api_key",

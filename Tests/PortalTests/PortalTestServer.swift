@@ -62,7 +62,7 @@ final class PortalTestServer: Sendable {
             if agents == nil { agentsConfiguration.maximumLeaseWaitSeconds = 2 }
             let blobs = TenantBlobs(keys: keys, stores: stores)
             let computeAgents = ComputeAgentsServices(router: environment.router, blobs: blobs, configuration: agentsConfiguration, logger: logger)
-            let platform = PlatformServices(router: environment.router, blobs: blobs, logger: logger, canaryInterval: .seconds(1))
+            let platform = PlatformServices(router: environment.router, blobs: blobs, logger: logger)
             let portal = PortalEnvironment(
                 publicDirectory: publicDirectory,
                 readiness: { [] },
@@ -85,7 +85,8 @@ final class PortalTestServer: Sendable {
             let server = try HTTPServer(configuration: configuration, responder: router, logger: logger)
             return PortalTestServer(
                 environment: environment, server: server, router: router, catalog: catalog, computeAgents: computeAgents, platform: platform, blobRoot: blobRoot,
-                backgroundServices: platform.backgroundServices + (agents == nil ? [] : computeAgents.backgroundServices), logger: logger
+                backgroundServices: platform.backgroundServices + [platform.servingController(jobs: computeAgents.jobs, interval: .seconds(1))]
+                    + (agents == nil ? [] : computeAgents.backgroundServices), logger: logger
             )
         } catch {
             await environment.close()

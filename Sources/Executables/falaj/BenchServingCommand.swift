@@ -48,7 +48,7 @@ struct BenchServingCommand: AsyncParsableCommand {
             let agents = ComputeAgentsServices(router: plane.router, blobs: plane.blobs, configuration: ComputeAgentsConfiguration(), logger: plane.logger)
             let platform = PlatformServices(router: plane.router, blobs: plane.blobs, logger: plane.logger)
             try await plane.serve(
-                try plane.portal(computeAgents: agents, platform: platform), background: agents.backgroundServices + platform.backgroundServices
+                try plane.portal(computeAgents: agents, platform: platform), background: agents.backgroundServices + platform.backgroundServices + [platform.servingController(jobs: agents.jobs)]
             ) { server in
                 ServingBenchmark(server: server, tenancy: plane.tenancy, agents: agents, options: options)
             }

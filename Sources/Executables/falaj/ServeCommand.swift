@@ -134,7 +134,7 @@ struct ServeCommand: AsyncParsableCommand {
                 RetentionService(router: tenancy.environment.router, logger: logger),
             ]
             var services: [any Service] = [server, StartupAnnouncement(lines: lines)] + privacyServices + tenancy.backgroundServices
-                + computeAgents.backgroundServices + platform.backgroundServices
+                + computeAgents.backgroundServices + platform.backgroundServices + [platform.servingController(jobs: computeAgents.jobs)]
             if localAgent {
                 services.append(try await localAgentRuntime(computeAgents: computeAgents, http: http, port: server.port, logger: logger))
                 lines.insert("Local agent: a CPU node in \(localAgentRegion) (state in \(dataDirectory)/agent); more nodes join from /operator/join-tokens.", at: 1)

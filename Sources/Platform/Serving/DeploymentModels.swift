@@ -57,9 +57,21 @@ public struct ReplicaStatus: Sendable, Equatable {
     public var url: String?
     /// The job's last message.
     public var message: String
+    /// The model version it serves.
+    public var version: Int
+    /// `current` (in rotation when serving), `rollout` (a new version starting next to the current ones) or `retired`
+    /// (out of rotation, draining or drained).
+    public var role: String
 
-    /// Whether the gateway may send it traffic.
-    public var isServing: Bool { state == .running && url != nil }
+    /// Creates a status.
+    public init(jobID: UUID, state: JobState, url: String?, message: String, version: Int, role: String = "current") {
+        (self.jobID, self.state, self.url, self.message, self.version, self.role) = (jobID, state, url, message, version, role)
+    }
+
+    /// Whether the gateway may send it traffic: a current replica that reported ready and still runs.
+    public var isServing: Bool { role == "current" && isReady }
+    /// Whether it runs and reported ready (whatever its role).
+    public var isReady: Bool { state == .running && url != nil }
 }
 
 /// A variant with its model and replicas.
@@ -72,6 +84,8 @@ public struct DeploymentVariant: Sendable, Equatable {
     public var weight: Int
     /// Replicas asked for.
     public var replicaCount: Int
+    /// The version being rolled out to this variant, while its new replicas start.
+    public var rolloutVersion: Int? = nil
     /// The replicas' states.
     public var replicas: [ReplicaStatus]
 }

@@ -181,7 +181,8 @@ extension Deployments {
             createdBy: try row["created_by", as: String.self], createdAt: try row["created_at", as: Date.self], finishedAt: try row["finished_at", as: Date?.self])
     }
 
-    static func percent(_ share: Double) -> String {
+    /// A share as a percentage for people: "5%", "37.8%".
+    public static func percent(_ share: Double) -> String {
         let value = share * 100
         return value == value.rounded() ? String(format: "%.0f%%", value) : String(format: "%.1f%%", value)
     }

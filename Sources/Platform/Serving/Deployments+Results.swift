@@ -54,7 +54,7 @@ extension Deployments {
         guard label != nil || value != nil else { throw PlatformError.invalid(field: "label", "Send the true \"label\" or an outcome \"value\"") }
         if let value, !value.isFinite { throw PlatformError.invalid(field: "value", "The value must be a finite number") }
         if let label, label.count > 200 { throw PlatformError.invalid(field: "label", "Keep the label under 200 characters") }
-        for attempt in 0..<2 {
+        for attempt in 0..<4 {
             let updated = try await context.router.withTenantTransaction(request.tenantID) { connection in
                 try await connection.query(
                     """
@@ -64,7 +64,9 @@ extension Deployments {
                 ).count
             }
             if updated > 0 { return }
-            if attempt == 0 { await log.flush() }  // the prediction may still wait in the log's queue
+            // The prediction may still wait in the log's queue, or in a batch another flush is writing right now.
+            if attempt > 0 { try await Task.sleep(for: .milliseconds(100 * attempt)) }
+            await log.flush()
         }
         throw PlatformError.notFound("No prediction has request id '\(String(requestID.prefix(100)))'")
     }

@@ -28,17 +28,8 @@ public struct Deployments: Sendable {
                 let project = try await Projects.find(slug, for: request, on: connection)
                 var resolved: [(VariantForm, UUID, ModelVersion)] = []
                 for variant in form.variants {
-                    let model = try await ModelRegistry.find(variant.model, project: project.id, on: connection)
-                    let number = variant.version ?? (variant.alias.flatMap { model.aliases[$0] }) ?? (variant.alias == nil ? model.latestVersion : nil)
-                    guard let number, let row = try await connection.query("SELECT * FROM model_versions WHERE model_id = \(model.id) AND version = \(number)").first else {
-                        throw PlatformError.notFound(
-                            "Model '\(model.name)' has no \(variant.alias.map { "alias '\($0)'" } ?? "version \(variant.version.map(String.init) ?? "yet")")")
-                    }
-                    let version = try ModelVersion(row)
-                    guard version.format == "falaj-model" else {
-                        throw PlatformError.invalid(field: "variants", "'\(model.name)' v\(number) is a custom model; agents serve built-in models only so far")
-                    }
-                    resolved.append((variant, model.id, version))
+                    let (modelID, version) = try await Self.resolve(variant, project: project.id, on: connection)
+                    resolved.append((variant, modelID, version))
                 }
                 try await connection.execute(
                     """
@@ -66,21 +57,9 @@ public struct Deployments: Sendable {
         var started: [UUID] = []
         do {
             for (variant, modelID, version) in resolved {
-                let spec = ServeReplicaSpec(
-                    model: .init(modelID: modelID, name: variant.model, version: version.version, sha256: version.sha256, format: version.format),
-                    deployment: id, variant: variant.name)
-                for index in 0..<variant.replicas {
-                    let submission = JobSubmission(
-                        kind: ServeReplicaSpec.kind, name: "\(form.name)/\(variant.name) replica \(index + 1)",
-                        specJSON: String(decoding: try JSONEncoder().encode(spec), as: UTF8.self),
-                        resources: ResourceRequest(cpuMillis: variant.cpuMillis, memoryBytes: 256 << 20), maxAttempts: 20, timeoutSeconds: 604_800)
-                    let job = try await jobs.submit(submission, quota: quota, context: request) { connection, jobID in
-                        try await connection.execute(
-                            "INSERT INTO deployment_replicas (tenant_id, deployment_id, variant, job_id) VALUES (\(request.tenantID.rawValue), \(id), \(variant.name), \(jobID))"
-                        )
-                    }
-                    started.append(job.id)
-                }
+                try await startReplicas(
+                    variant.replicas, of: variant, modelID: modelID, version: version, deployment: (id, form.name), jobs: jobs, quota: quota, request: request,
+                    started: &started)
             }
         } catch {
             for job in started { _ = try? await jobs.cancel(job, context: request) }
@@ -134,6 +113,51 @@ public struct Deployments: Sendable {
         return try await get(name, context: request)
     }
 
+    /// Queues `count` `serve.replica` jobs of `version` for the variant, each recorded in its job's transaction;
+    /// appends their ids to `started` as they are queued (so a caller can cancel them when a later one fails).
+    func startReplicas(
+        _ count: Int, of variant: VariantForm, modelID: UUID, version: ModelVersion, deployment: (id: UUID, name: String), jobs: JobQueue, quota: JobQuota,
+        request: RequestContext, started: inout [UUID]
+    ) async throws {
+        let spec = ServeReplicaSpec(
+            model: .init(modelID: modelID, name: variant.model, version: version.version, sha256: version.sha256, format: version.format),
+            deployment: deployment.id, variant: variant.name)
+        for index in 0..<count {
+            let submission = JobSubmission(
+                kind: ServeReplicaSpec.kind, name: "\(deployment.name)/\(variant.name) v\(version.version) replica \(index + 1)",
+                specJSON: String(decoding: try JSONEncoder().encode(spec), as: UTF8.self),
+                resources: ResourceRequest(cpuMillis: variant.cpuMillis, memoryBytes: 256 << 20), maxAttempts: 20, timeoutSeconds: 604_800)
+            let job = try await jobs.submit(submission, quota: quota, context: request) { connection, jobID in
+                try await connection.execute(
+                    """
+                    INSERT INTO deployment_replicas (tenant_id, deployment_id, variant, job_id, version)
+                    VALUES (\(request.tenantID.rawValue), \(deployment.id), \(variant.name), \(jobID), \(version.version))
+                    """
+                )
+            }
+            started.append(job.id)
+        }
+    }
+
+    /// The model version a variant asks for (its version, its alias's, or the latest), built-in models only.
+    /// - Throws: ``PlatformError/notFound(_:)`` for an unknown model, version or alias; ``PlatformError/invalidFields(_:)``
+    ///   for a custom model.
+    nonisolated(nonsending) static func resolve(
+        _ variant: VariantForm, project: UUID, on connection: PostgresConnection
+    ) async throws -> (modelID: UUID, version: ModelVersion) {
+        let model = try await ModelRegistry.find(variant.model, project: project, on: connection)
+        let number = variant.version ?? (variant.alias.flatMap { model.aliases[$0] }) ?? (variant.alias == nil ? model.latestVersion : nil)
+        guard let number, let row = try await connection.query("SELECT * FROM model_versions WHERE model_id = \(model.id) AND version = \(number)").first else {
+            throw PlatformError.notFound(
+                "Model '\(model.name)' has no \(variant.alias.map { "alias '\($0)'" } ?? "version \(variant.version.map(String.init) ?? "yet")")")
+        }
+        let version = try ModelVersion(row)
+        guard version.format == "falaj-model" else {
+            throw PlatformError.invalid(field: "variants", "'\(model.name)' v\(number) is a custom model; agents serve built-in models only so far")
+        }
+        return (model.id, version)
+    }
+
     // MARK: Helpers
 
     static func validate(_ form: DeploymentForm) throws(PlatformError) {
@@ -164,29 +188,38 @@ public struct Deployments: Sendable {
         let id = try row["id", as: UUID.self]
         let replicas = try await connection.query(
             """
-            SELECT r.variant, r.job_id, j.state, j.message,
+            SELECT r.variant, r.job_id, j.state, j.message, r.version, r.retired_at,
                    (SELECT e.message FROM job_events e WHERE e.job_id = r.job_id AND e.attempt = j.attempt AND e.kind = 'status'
                       AND e.message LIKE \(ServeReplicaSpec.readyPrefix + "%") ORDER BY e.id DESC LIMIT 1) AS ready
             FROM deployment_replicas r JOIN jobs j ON j.id = r.job_id WHERE r.deployment_id = \(id) ORDER BY r.created_at
             """
         )
-        var byVariant: [String: [ReplicaStatus]] = [:]
-        for replica in replicas {
-            let state = JobState(rawValue: try replica["state", as: String.self]) ?? .failed
-            let ready = try replica["ready", as: String?.self].map { String($0.dropFirst(ServeReplicaSpec.readyPrefix.count)) }
-            byVariant[try replica["variant", as: String.self], default: []].append(
-                ReplicaStatus(jobID: try replica["job_id", as: UUID.self], state: state, url: state == .running ? ready : nil, message: try replica["message", as: String.self]))
-        }
-        let variants = try await connection.query(
+        let variantRows = try await connection.query(
             """
             SELECT v.*, m.name AS model_name FROM deployment_variants v JOIN registered_models m ON m.id = v.model_id
             WHERE v.deployment_id = \(id) ORDER BY v.name
             """
-        ).map { variant in
+        )
+        var versions: [String: Int] = [:]
+        for variant in variantRows { versions[try variant["name", as: String.self]] = try variant["version", as: Int.self] }
+        var byVariant: [String: [ReplicaStatus]] = [:]
+        for replica in replicas {
+            let name = try replica["variant", as: String.self]
+            let state = JobState(rawValue: try replica["state", as: String.self]) ?? .failed
+            let ready = try replica["ready", as: String?.self].map { String($0.dropFirst(ServeReplicaSpec.readyPrefix.count)) }
+            let current = versions[name] ?? 0
+            let version = try replica["version", as: Int?.self] ?? current  // replicas made before 0019 serve the variant's version
+            let role = try replica["retired_at", as: Date?.self] != nil ? "retired" : version == current ? "current" : "rollout"
+            byVariant[name, default: []].append(
+                ReplicaStatus(
+                    jobID: try replica["job_id", as: UUID.self], state: state, url: state == .running ? ready : nil, message: try replica["message", as: String.self],
+                    version: version, role: role))
+        }
+        let variants = try variantRows.map { variant in
             DeploymentVariant(
                 name: try variant["name", as: String.self], modelID: try variant["model_id", as: UUID.self], model: try variant["model_name", as: String.self],
                 version: try variant["version", as: Int.self], weight: try variant["weight", as: Int.self], replicaCount: try variant["replicas", as: Int.self],
-                replicas: byVariant[try variant["name", as: String.self]] ?? [])
+                rolloutVersion: try variant["rollout_version", as: Int?.self], replicas: byVariant[try variant["name", as: String.self]] ?? [])
         }
         return Deployment(
             id: id, name: try row["name", as: String.self], project: try row["slug", as: String.self], description: try row["description", as: String.self],
@@ -194,7 +227,7 @@ public struct Deployments: Sendable {
             createdAt: try row["created_at", as: Date.self])
     }
 
-    private nonisolated(nonsending) func record(
+    nonisolated(nonsending) func record(
         _ action: String, _ id: UUID, details: [String: String], _ request: RequestContext, _ connection: PostgresConnection
     ) async throws {
         try await AuditLog.record(

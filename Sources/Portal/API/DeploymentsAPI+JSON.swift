@@ -57,6 +57,8 @@ struct DeploymentJSON: Encodable {
         var state: String
         var url: String?
         var serving: Bool
+        var version: Int
+        var role: String
     }
 
     struct Variant: Encodable {
@@ -65,6 +67,12 @@ struct DeploymentJSON: Encodable {
         var version: Int
         var weight: Int
         var replicas: [Replica]
+        var rolloutVersion: Int?
+
+        enum CodingKeys: String, CodingKey {
+            case name, model, version, weight, replicas
+            case rolloutVersion = "rollout_version"
+        }
     }
 
     var name: String
@@ -80,7 +88,9 @@ struct DeploymentJSON: Encodable {
         variants = deployment.variants.map { variant in
             Variant(
                 name: variant.name, model: variant.model, version: variant.version, weight: variant.weight,
-                replicas: variant.replicas.map { Replica(job: $0.jobID, state: $0.state.rawValue, url: $0.url, serving: $0.isServing) })
+                replicas: variant.replicas.map {
+                    Replica(job: $0.jobID, state: $0.state.rawValue, url: $0.url, serving: $0.isServing, version: $0.version, role: $0.role)
+                }, rolloutVersion: variant.rolloutVersion)
         }
     }
 
@@ -90,7 +100,11 @@ struct DeploymentJSON: Encodable {
         "variants": Schema.array(
             Schema.object([
                 "name": Schema.string(), "model": Schema.string(), "version": Schema.integer, "weight": Schema.integer,
-                "replicas": Schema.array(Schema.object(["job": Schema.uuid, "state": Schema.string(), "url": ["type": ["string", "null"]], "serving": Schema.boolean])),
+                "rollout_version": ["type": ["integer", "null"], "description": "the version a rollout is starting, if one runs"],
+                "replicas": Schema.array(Schema.object([
+                    "job": Schema.uuid, "state": Schema.string(), "url": ["type": ["string", "null"]], "serving": Schema.boolean, "version": Schema.integer,
+                    "role": ["type": "string", "enum": ["current", "rollout", "retired"]],
+                ])),
             ])),
     ])
 }

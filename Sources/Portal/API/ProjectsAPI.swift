@@ -99,6 +99,7 @@ enum ProjectsAPI {
         ModelsAPI.add(to: &routes, environment: environment)
         DeploymentsAPI.add(to: &routes, environment: environment)
         CanaryAPI.add(to: &routes, environment: environment)
+        DeploymentVariantsAPI.add(to: &routes, environment: environment)
     }
 }
 

@@ -23,19 +23,25 @@ enum DeploymentViews {
         [
             "deployment": row(deployment),
             "variants": deployment.variants.map { variant -> [String: Any] in
-                [
+                var view: [String: Any] = [
                     "name": variant.name, "model": variant.model, "version": variant.version, "weight": variant.weight,
                     "modelHref": "/app/projects/\(deployment.project)/models/\(variant.model)/versions/\(variant.version)",
                     "replicas": variant.replicas.map { replica -> [String: Any] in
-                        [
+                        var view: [String: Any] = [
                             "job": String(replica.jobID.uuidString.lowercased().prefix(8)), "jobHref": "/app/jobs/\(replica.jobID.uuidString.lowercased())",
                             "canSeeJob": canSeeJobs, "state": replica.state.rawValue, "serving": replica.isServing, "url": replica.url ?? "—",
                             "message": replica.message,
                         ]
+                        if replica.role != "current" { view["role"] = "\(replica.role) v\(replica.version)" }
+                        return view
                     },
                 ]
+                if let rollout = variant.rolloutVersion { view["rolloutVersion"] = "rolling out v\(rollout)" }
+                return view
             },
             "inputs": inputs.map { ["name": $0.name, "type": $0.type.rawValue, "value": values[$0.name] ?? ""] },
+            "firstModel": deployment.variants.first?.model ?? "",
+            "canAddVariant": deployment.variants.count < 5,
         ]
     }
 

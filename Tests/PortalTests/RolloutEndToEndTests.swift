@@ -1,0 +1,95 @@
+import ComputeAgents
+import Foundation
+import Learning
+import Platform
+import PostgresClient
+import Residency
+import Tenancy
+import TestSupport
+import Testing
+
+/// Changing a live deployment on real replicas: a variant added through the API starts with no traffic, and a variant
+/// rolled out to another model version switches without a failed prediction while traffic flows; the old replica
+/// drains, then its job is cancelled.
+@Suite(.serialized) struct RolloutEndToEndTests {
+    @Test func aRolloutSwitchesAVariantToANewVersionWithoutAFailedPrediction() async throws {
+        try await AgentCluster.with { cluster in
+            let agent = try await cluster.agent(region: "me-central-1")
+            let (platform, owner, jobs) = (cluster.server.platform, cluster.owner, cluster.server.computeAgents.jobs)
+            _ = try await ServingEndToEndTests.registeredChurnModels([.boostedTrees, .logistic], cluster: cluster, agent: agent)
+            let form = DeploymentForm(name: "churn-roll", variants: [VariantForm(name: "main", model: "churn", version: 1, weight: 100)])
+            _ = try await platform.deployments.create(form, project: "churn", jobs: jobs, quota: ServingEndToEndTests.quota, context: owner)
+            let key = try await APIFixtures.key(cluster.server, owner, permissions: [.predict, .deploymentsRead, .deploymentsWrite, .jobsWrite])
+            let browser = cluster.server.browser()
+            func deployment() async throws -> Deployment { try await platform.deployments.get("churn-roll", context: owner) }
+            func waitUntil(_ what: String, timeout: Duration = .seconds(60), _ condition: (Deployment) -> Bool) async throws {
+                let deadline = ContinuousClock.now + timeout
+                var current = try await deployment()
+                while !condition(current) {
+                    guard ContinuousClock.now < deadline else {
+                        Issue.record("\(what) never happened: \(current) \(agent.log)")
+                        return
+                    }
+                    try await Task.sleep(for: .milliseconds(200))
+                    current = try await deployment()
+                }
+            }
+            try await waitUntil("main serving") { $0.variants[0].replicas.contains(where: \.isServing) }
+
+            // A variant added through the API: no traffic, its own replica.
+            let taken = try await browser.api("POST", "/api/v1/deployments/churn-roll/variants", json: #"{"name": "main", "model": "churn", "version": 2}"#, bearer: key)
+            #expect(taken.statusCode == 422 && taken.bodyText.contains("name"), "\(taken.bodyText)")
+            let added = try await browser.api("POST", "/api/v1/deployments/churn-roll/variants", json: #"{"name": "shadowless", "model": "churn", "version": 2}"#, bearer: key)
+            #expect(added.statusCode == 201, "\(added.bodyText)")
+            try await waitUntil("the added variant serving") { $0.variants.first { $0.name == "shadowless" }?.replicas.contains(where: \.isServing) == true }
+            #expect(try await deployment().variants.map(\.weight) == [100, 0])
+
+            // Refusals: the version it serves, an unknown variant.
+            #expect(try await browser.api("PUT", "/api/v1/deployments/churn-roll/variants/main", json: #"{"version": 1}"#, bearer: key).statusCode == 409)
+            #expect(try await browser.api("PUT", "/api/v1/deployments/churn-roll/variants/nope", json: #"{"version": 2}"#, bearer: key).statusCode == 404)
+
+            // Traffic flows while main moves from v1 to v2.
+            let oldReplicas = try await deployment().variants.first { $0.name == "main" }!.replicas.map(\.jobID)
+            try await Task.sleep(for: .seconds(1.1))  // past the gateway's routing cache
+            let traffic = Task { () -> [(status: Int, version: Int)] in
+                var seen: [(Int, Int)] = []
+                let end = ContinuousClock.now + .seconds(30)
+                while ContinuousClock.now < end && !Task.isCancelled {
+                    let response: HTTPTestResponse
+                    do {
+                        response = try await browser.api("POST", "/v1/predict/churn-roll", json: #"{"rows": [{"usage": 3, "plan": "pro", "tenure": 5, "spend": 9}]}"#, bearer: key)
+                    } catch where Task.isCancelled {
+                        break  // the test has seen enough; a request cut short by the cancel is not the server's failure
+                    }
+                    seen.append((response.statusCode, APIFixtures.json(response)["version"] as? Int ?? 0))
+                    try? await Task.sleep(for: .milliseconds(10))
+                }
+                return seen
+            }
+            try await Task.sleep(for: .seconds(1))
+            let started = try await browser.api("PUT", "/api/v1/deployments/churn-roll/variants/main", json: #"{"version": 2}"#, bearer: key)
+            #expect(started.statusCode == 202, "\(started.bodyText)")
+            #expect(try await browser.api("PUT", "/api/v1/deployments/churn-roll/variants/main", json: #"{"version": 2}"#, bearer: key).statusCode == 409, "one at a time")
+            try await waitUntil("the switch to v2") { $0.variants.first { $0.name == "main" }?.version == 2 }
+            try await waitUntil("the old replica drained", timeout: .seconds(60)) { current in
+                current.variants.first { $0.name == "main" }!.replicas.filter { oldReplicas.contains($0.jobID) }.allSatisfy { $0.state.isFinal }
+            }
+            traffic.cancel()
+            let seen = try await traffic.value
+            #expect(seen.count > 50 && seen.allSatisfy { $0.status == 200 }, "every prediction during the rollout succeeded: \(seen.filter { $0.status != 200 })")
+            #expect(seen.first?.version == 1 && seen.suffix(10).allSatisfy { $0.version == 2 }, "\(seen.map(\.version))")
+
+            let main = try await deployment().variants.first { $0.name == "main" }!
+            #expect(main.rolloutVersion == nil && main.replicas.filter(\.isServing).map(\.version) == [2], "\(main)")
+            #expect(main.replicas.filter { oldReplicas.contains($0.jobID) }.allSatisfy { $0.role == "retired" && $0.state == .cancelled }, "\(main)")
+            let reasons = try await platform.deployments.history("churn-roll", context: owner).map(\.reason)
+            #expect(reasons.last == "variant main: v1 → v2 (rollout)", "\(reasons)")
+            let audited = try await cluster.audited("deployment.%")
+            #expect(
+                audited == [
+                    "deployment.created by user", "deployment.variant_added by api_key", "deployment.rollout_started by api_key",
+                    "deployment.rollout_completed by system",
+                ], "\(audited)")
+        }
+    }
+}
