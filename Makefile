@@ -26,7 +26,8 @@ test-browser: deps
 
 ## Release build + wrk against the Hummingbird comparison server, then job dispatch with simulated agents, then dataset
 ## ingestion (a streamed 1,000,000-row CSV upload), then the feature store (online reads, a 1,000,000-row point-in-time
-## training set), then the built-in trainers against scikit-learn; see BENCHMARKS.md.
+## training set), then the built-in trainers against scikit-learn, then model serving (gateway vs straight to a replica);
+## see BENCHMARKS.md.
 bench: deps
 	@bash scripts/install-deps.sh bench
 	@bash bench/run
@@ -34,6 +35,7 @@ bench: deps
 	@bash bench/ingest
 	@bash bench/features
 	@bash bench/trainers
+	@bash bench/serving
 
 build: deps
 	swift build

@@ -17,3 +17,10 @@ ALTER TABLE deployment_replicas ADD COLUMN drained_at timestamptz CHECK (drained
 
 CREATE POLICY serving_controller ON deployment_variants FOR SELECT USING (app_serving_scope() AND rollout_version IS NOT NULL);
 CREATE POLICY serving_controller ON deployment_replicas FOR SELECT USING (app_serving_scope() AND retired_at IS NOT NULL AND drained_at IS NULL);
+
+-- Shadow variants: a variant that takes no traffic of its own but gets a copy of every prediction request; its answers
+-- are logged (prediction_log.shadow_of names the request it copied, whose feedback it shares), never returned.
+ALTER TABLE deployment_variants ADD COLUMN shadow boolean NOT NULL DEFAULT false;
+ALTER TABLE deployment_variants ADD CHECK (NOT shadow OR weight = 0);
+ALTER TABLE prediction_log ADD COLUMN shadow_of text CHECK (length(shadow_of) <= 100);
+CREATE INDEX prediction_log_shadow_of ON prediction_log (tenant_id, shadow_of) WHERE shadow_of IS NOT NULL;

@@ -36,13 +36,16 @@ import Testing
             }
             try await waitUntil("main serving") { $0.variants[0].replicas.contains(where: \.isServing) }
 
-            // A variant added through the API: no traffic, its own replica.
+            // A shadow variant added through the API: no traffic of its own, its own replica, a copy of every request.
             let taken = try await browser.api("POST", "/api/v1/deployments/churn-roll/variants", json: #"{"name": "main", "model": "churn", "version": 2}"#, bearer: key)
             #expect(taken.statusCode == 422 && taken.bodyText.contains("name"), "\(taken.bodyText)")
-            let added = try await browser.api("POST", "/api/v1/deployments/churn-roll/variants", json: #"{"name": "shadowless", "model": "churn", "version": 2}"#, bearer: key)
-            #expect(added.statusCode == 201, "\(added.bodyText)")
-            try await waitUntil("the added variant serving") { $0.variants.first { $0.name == "shadowless" }?.replicas.contains(where: \.isServing) == true }
+            let added = try await browser.api(
+                "POST", "/api/v1/deployments/churn-roll/variants", json: #"{"name": "shadow", "model": "churn", "version": 2, "shadow": true}"#, bearer: key)
+            #expect(added.statusCode == 201 && added.bodyText.contains(#""shadow":true"#), "\(added.bodyText)")
+            try await waitUntil("the shadow serving") { $0.variants.first { $0.name == "shadow" }?.replicas.contains(where: \.isServing) == true }
             #expect(try await deployment().variants.map(\.weight) == [100, 0])
+            let shareForShadow = try await browser.api("PUT", "/api/v1/deployments/churn-roll/traffic", json: #"{"weights": {"main": 50, "shadow": 50}}"#, bearer: key)
+            #expect(shareForShadow.statusCode == 422 && shareForShadow.bodyText.contains("copy of the traffic"), "\(shareForShadow.bodyText)")
 
             // Refusals: the version it serves, an unknown variant.
             #expect(try await browser.api("PUT", "/api/v1/deployments/churn-roll/variants/main", json: #"{"version": 1}"#, bearer: key).statusCode == 409)
@@ -78,6 +81,20 @@ import Testing
             let seen = try await traffic.value
             #expect(seen.count > 50 && seen.allSatisfy { $0.status == 200 }, "every prediction during the rollout succeeded: \(seen.filter { $0.status != 200 })")
             #expect(seen.first?.version == 1 && seen.suffix(10).allSatisfy { $0.version == 2 }, "\(seen.map(\.version))")
+
+            #expect(seen.count > 50 && seen.allSatisfy { $0.version != 0 }, "every answer came from main, none from the shadow")
+
+            // The shadow answered a copy of every request (logged only), and shares the feedback of the request it copied.
+            let firstID = try await cluster.server.environment.router.withTenantTransaction(owner.tenantID) { connection in
+                try await connection.query("SELECT request_id FROM prediction_log WHERE variant = 'main' ORDER BY created_at LIMIT 1")[0]["request_id", as: String.self]
+            }
+            #expect(try await browser.api("POST", "/v1/feedback/\(firstID)", json: #"{"label": "true"}"#, bearer: key).statusCode == 204)
+            await platform.predictionLog.flush()
+            let results = try await platform.deployments.results("churn-roll", context: owner)
+            let mainFigures = try #require(results.variants.first { $0.name == "main" })
+            let shadowFigures = try #require(results.variants.first { $0.name == "shadow" })
+            #expect(shadowFigures.requests >= mainFigures.requests - 2 && shadowFigures.errors == 0, "\(results.variants)")
+            #expect(shadowFigures.labelled == 1 && mainFigures.labelled == 1, "\(results.variants)")
 
             let main = try await deployment().variants.first { $0.name == "main" }!
             #expect(main.rolloutVersion == nil && main.replicas.filter(\.isServing).map(\.version) == [2], "\(main)")

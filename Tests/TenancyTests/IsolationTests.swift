@@ -248,8 +248,9 @@ import Testing
             #expect(Set(canaries) == [alpha, beta])
             let leaked = try await cell.withTransaction(settings: scope) { connection in
                 try await connection.query("SELECT 1 FROM deployments").count + connection.query("SELECT 1 FROM prediction_log").count
+                    + connection.query("SELECT 1 FROM deployment_variants").count + connection.query("SELECT 1 FROM deployment_replicas").count
             }
-            #expect(leaked == 0, "the serving scope opens deployment_canaries only")
+            #expect(leaked == 0, "the serving scope opens running canaries, variants mid-rollout and draining replicas only")
             let written = try await cell.withTransaction(settings: scope) { connection in
                 try await connection.execute("UPDATE deployment_canaries SET state = 'aborted'")
             }

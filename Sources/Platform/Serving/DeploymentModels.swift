@@ -17,9 +17,13 @@ public struct VariantForm: Sendable {
     public var replicas: Int
     /// CPU per replica in thousandths of a core (default 500): a large share keeps replicas on separate nodes.
     public var cpuMillis: Int
+    /// A shadow takes no traffic (weight 0) but gets a copy of every request; its answers are logged, never returned.
+    public var shadow: Bool
 
     /// Creates a variant.
-    public init(name: String, model: String, version: Int? = nil, alias: String? = nil, weight: Int, replicas: Int = 1, cpuMillis: Int = 500) {
+    public init(
+        name: String, model: String, version: Int? = nil, alias: String? = nil, weight: Int, replicas: Int = 1, cpuMillis: Int = 500, shadow: Bool = false
+    ) {
         self.name = name
         self.model = model
         self.version = version
@@ -27,6 +31,7 @@ public struct VariantForm: Sendable {
         self.weight = weight
         self.replicas = replicas
         self.cpuMillis = cpuMillis
+        self.shadow = shadow
     }
 }
 
@@ -86,6 +91,8 @@ public struct DeploymentVariant: Sendable, Equatable {
     public var replicaCount: Int
     /// The version being rolled out to this variant, while its new replicas start.
     public var rolloutVersion: Int? = nil
+    /// Whether it is a shadow (a copy of the traffic, answers logged only).
+    public var isShadow = false
     /// The replicas' states.
     public var replicas: [ReplicaStatus]
 }

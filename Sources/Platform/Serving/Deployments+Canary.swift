@@ -20,7 +20,10 @@ extension Deployments {
             guard deployment.variants.contains(where: { $0.name == form.candidate }) else {
                 throw PlatformError.invalid(field: "candidate", "The deployment has no variant '\(String(form.candidate.prefix(40)))'")
             }
-            let others = deployment.variants.filter { $0.name != form.candidate }
+            guard deployment.variants.first(where: { $0.name == form.candidate })?.isShadow == false else {
+                throw PlatformError.invalid(field: "candidate", "'\(form.candidate)' is a shadow; add it as a variant that takes traffic to canary it")
+            }
+            let others = deployment.variants.filter { $0.name != form.candidate && !$0.isShadow }
             guard let baseline = form.baseline ?? others.max(by: { $0.weight < $1.weight })?.name else {
                 throw PlatformError.invalid(field: "candidate", "A canary needs a second variant to take traffic from; add one to the deployment")
             }

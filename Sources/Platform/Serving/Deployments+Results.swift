@@ -46,7 +46,8 @@ public struct DeploymentResults: Sendable, Equatable {
 
 extension Deployments {
     /// Records feedback for an answered prediction: its true `label` (classification) or a business `value`.
-    /// Needs `predict` (the key that asked may tell the outcome). The latest feedback replaces earlier feedback.
+    /// Needs `predict` (the key that asked may tell the outcome). The latest feedback replaces earlier feedback; the
+    /// shadow variants' answers to the same request get it too.
     /// - Throws: ``PlatformError/notFound(_:)`` for a request id this organisation's gateway never answered;
     ///   ``PlatformError/invalidFields(_:)`` when neither or a non-finite value is given.
     public func feedback(requestID: String, label: String?, value: Double?, log: PredictionLog, context request: RequestContext) async throws {
@@ -59,7 +60,7 @@ extension Deployments {
                 try await connection.query(
                     """
                     UPDATE prediction_log SET feedback_label = \(label), feedback_value = \(value), feedback_at = now()
-                    WHERE request_id = \(requestID) RETURNING 1
+                    WHERE request_id = \(requestID) OR shadow_of = \(requestID) RETURNING 1
                     """
                 ).count
             }

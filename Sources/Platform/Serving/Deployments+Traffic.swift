@@ -67,6 +67,9 @@ extension Deployments {
         for (variant, weight) in weights {
             if !names.contains(variant) { problems["weights.\(variant)"] = "The deployment has no variant '\(variant)'" }
             if !(0...100).contains(weight) { problems["weights.\(variant)"] = "Use a weight from 0 to 100" }
+            if weight != 0, deployment.variants.contains(where: { $0.name == variant && $0.isShadow }) {
+                problems["weights.\(variant)"] = "'\(variant)' is a shadow: it gets a copy of the traffic, never a share"
+            }
         }
         let complete = names.reduce(into: [String: Int]()) { $0[$1] = weights[$1] ?? 0 }
         if problems.isEmpty, complete.values.reduce(0, +) != 100 {

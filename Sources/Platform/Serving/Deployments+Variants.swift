@@ -10,7 +10,8 @@ extension Deployments {
     public static let drainSeconds = 12.0
 
     /// Adds a variant to a running deployment with no traffic (give it some with the traffic editor, an A/B split or
-    /// a canary) and starts its replicas. Audited as `deployment.variant_added`.
+    /// a canary; a shadow gets a copy of every request instead) and starts its replicas. Audited as
+    /// `deployment.variant_added`.
     /// - Throws: ``PlatformError/invalidFields(_:)`` naming the field, ``PlatformError/conflict(_:)`` for a taken name
     ///   or a stopped deployment, ``PlatformError/notFound(_:)`` for an unknown model or version; the job queue's errors.
     public func addVariant(_ form: VariantForm, deployment name: String, jobs: JobQueue, quota: JobQuota, context request: RequestContext) async throws -> Deployment {
@@ -29,12 +30,14 @@ extension Deployments {
             let (modelID, version) = try await Self.resolve(variant, project: project, on: connection)
             try await connection.execute(
                 """
-                INSERT INTO deployment_variants (tenant_id, deployment_id, name, model_id, version, weight, replicas, cpu_millis)
-                VALUES (\(request.tenantID.rawValue), \(deployment.id), \(variant.name), \(modelID), \(version.version), 0, \(variant.replicas), \(variant.cpuMillis))
+                INSERT INTO deployment_variants (tenant_id, deployment_id, name, model_id, version, weight, replicas, cpu_millis, shadow)
+                VALUES (\(request.tenantID.rawValue), \(deployment.id), \(variant.name), \(modelID), \(version.version), 0, \(variant.replicas), \(variant.cpuMillis),
+                        \(variant.shadow))
                 """
             )
             try await record(
-                "deployment.variant_added", deployment.id, details: ["variant": variant.name, "model": variant.model, "version": String(version.version)], request,
+                "deployment.variant_added", deployment.id,
+                details: ["variant": variant.name, "model": variant.model, "version": String(version.version), "shadow": String(variant.shadow)], request,
                 connection)
             return (deployment, modelID, version)
         }
@@ -75,7 +78,7 @@ extension Deployments {
             let row = try await connection.query("SELECT project_id, (SELECT cpu_millis FROM deployment_variants WHERE deployment_id = \(deployment.id) AND name = \(variantName)) AS cpu FROM deployments WHERE id = \(deployment.id)")[0]
             let form = VariantForm(
                 name: variant.name, model: variant.model, version: version, alias: alias, weight: variant.weight, replicas: variant.replicaCount,
-                cpuMillis: try row["cpu", as: Int.self])
+                cpuMillis: try row["cpu", as: Int.self], shadow: variant.isShadow)
             let (modelID, target) = try await Self.resolve(form, project: try row["project_id", as: UUID.self], on: connection)
             guard target.version != variant.version else { throw PlatformError.conflict("Variant '\(variantName)' serves v\(target.version) already") }
             try await connection.execute(

@@ -40,9 +40,9 @@ public struct Deployments: Sendable {
                 for (variant, modelID, version) in resolved {
                     try await connection.execute(
                         """
-                        INSERT INTO deployment_variants (tenant_id, deployment_id, name, model_id, version, weight, replicas, cpu_millis)
+                        INSERT INTO deployment_variants (tenant_id, deployment_id, name, model_id, version, weight, replicas, cpu_millis, shadow)
                         VALUES (\(request.tenantID.rawValue), \(id), \(variant.name), \(modelID), \(version.version), \(variant.weight), \(variant.replicas),
-                                \(variant.cpuMillis))
+                                \(variant.cpuMillis), \(variant.shadow))
                         """
                     )
                 }
@@ -173,7 +173,9 @@ public struct Deployments: Sendable {
             if !(1...16).contains(variant.replicas) { problems[field + ".replicas"] = "Use 1 to 16 replicas" }
             if !(100...64_000).contains(variant.cpuMillis) { problems[field + ".cpu_millis"] = "Use 100 to 64,000 thousandths of a core" }
             if variant.version != nil && variant.alias != nil { problems[field + ".version"] = "Give a version or an alias, not both" }
+            if variant.shadow && variant.weight != 0 { problems[field + ".weight"] = "A shadow variant takes no traffic of its own (weight 0); it gets a copy" }
         }
+        if problems.isEmpty, form.variants.allSatisfy(\.shadow) { problems["variants"] = "Give at least one variant that is not a shadow" }
         if problems.isEmpty, form.variants.map(\.weight).reduce(0, +) != 100 {
             problems["variants"] = "The weights must add up to 100; they add up to \(form.variants.map(\.weight).reduce(0, +))"
         }
@@ -219,7 +221,8 @@ public struct Deployments: Sendable {
             DeploymentVariant(
                 name: try variant["name", as: String.self], modelID: try variant["model_id", as: UUID.self], model: try variant["model_name", as: String.self],
                 version: try variant["version", as: Int.self], weight: try variant["weight", as: Int.self], replicaCount: try variant["replicas", as: Int.self],
-                rolloutVersion: try variant["rollout_version", as: Int?.self], replicas: byVariant[try variant["name", as: String.self]] ?? [])
+                rolloutVersion: try variant["rollout_version", as: Int?.self], isShadow: try variant["shadow", as: Bool.self],
+                replicas: byVariant[try variant["name", as: String.self]] ?? [])
         }
         return Deployment(
             id: id, name: try row["name", as: String.self], project: try row["slug", as: String.self], description: try row["description", as: String.self],

@@ -19,14 +19,16 @@ public struct PredictionRecord: Sendable {
     public var rows: Int
     /// The first row's predicted label and value, when it succeeded.
     public var label: String?, value: Double?
+    /// For a shadow variant's answer: the request it copied (whose feedback it shares).
+    public var shadowOf: String?
 
     /// Creates a record.
     public init(
         tenant: TenantID, requestID: String, deploymentID: UUID, variant: String, modelID: UUID, version: Int, status: Int, latencyMs: Double, rows: Int,
-        label: String?, value: Double?
+        label: String?, value: Double?, shadowOf: String? = nil
     ) {
         (self.tenant, self.requestID, self.deploymentID, self.variant, self.modelID, self.version) = (tenant, requestID, deploymentID, variant, modelID, version)
-        (self.status, self.latencyMs, self.rows, self.label, self.value) = (status, latencyMs, rows, label, value)
+        (self.status, self.latencyMs, self.rows, self.label, self.value, self.shadowOf) = (status, latencyMs, rows, label, value, shadowOf)
     }
 }
 
@@ -82,12 +84,12 @@ public final class PredictionLog: Sendable {
 
     private func write(_ records: [PredictionRecord], tenant: TenantID) async throws {
         let query: PostgresQuery = """
-            INSERT INTO prediction_log (tenant_id, request_id, deployment_id, variant, model_id, version, status, latency_ms, row_count, label, value)
-            SELECT \(tenant.rawValue), r, d::uuid, v, m::uuid, n, s, l, c, NULLIF(p, ''), NULLIF(x, 'NaN'::double precision)
+            INSERT INTO prediction_log (tenant_id, request_id, deployment_id, variant, model_id, version, status, latency_ms, row_count, label, value, shadow_of)
+            SELECT \(tenant.rawValue), r, d::uuid, v, m::uuid, n, s, l, c, NULLIF(p, ''), NULLIF(x, 'NaN'::double precision), NULLIF(o, '')
             FROM unnest(\(records.map(\.requestID)), \(records.map { $0.deploymentID.uuidString }), \(records.map(\.variant)),
                         \(records.map { $0.modelID.uuidString }), \(records.map(\.version)), \(records.map(\.status)), \(records.map(\.latencyMs)),
-                        \(records.map(\.rows)), \(records.map { $0.label ?? "" }), \(records.map { $0.value ?? .nan }))
-                 AS t(r, d, v, m, n, s, l, c, p, x)
+                        \(records.map(\.rows)), \(records.map { $0.label ?? "" }), \(records.map { $0.value ?? .nan }), \(records.map { $0.shadowOf ?? "" }))
+                 AS t(r, d, v, m, n, s, l, c, p, x, o)
             ON CONFLICT (tenant_id, request_id) DO NOTHING
             """
         try await context.router.withTenantTransaction(tenant) { connection in try await connection.execute(query) }

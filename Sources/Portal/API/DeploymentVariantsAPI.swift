@@ -14,7 +14,7 @@ enum DeploymentVariantsAPI {
             .post, "/api/v1/deployments/:deployment/variants", access: .permission(.deploymentsWrite),
             documentation: APIDocumentation(
                 summary: "Adds a variant (a model version or alias, replicas) with no traffic and starts its replicas; give it traffic with "
-                    + "PUT …/traffic or a canary",
+                    + "PUT …/traffic or a canary, or make it a shadow (\"shadow\": true) that answers a copy of every request, logged only",
                 requestSchema: AddVariantRequest.schema, responseSchema: DeploymentJSON.schema, successStatus: 201)
         ) { request in
             let body: AddVariantRequest = try await request.decodeJSON()
@@ -22,7 +22,7 @@ enum DeploymentVariantsAPI {
             let deployment = try await environment.requirePlatform().deployments.addVariant(
                 VariantForm(
                     name: body.name, model: body.model, version: body.version, alias: body.alias, weight: 0, replicas: body.replicas ?? 1,
-                    cpuMillis: body.cpuMillis ?? 500),
+                    cpuMillis: body.cpuMillis ?? 500, shadow: body.shadow ?? false),
                 deployment: try request.segment("deployment"), jobs: try environment.requireComputeAgents().jobs, quota: JobsAPI.quota(for: context), context: context)
             return try APIResponse.json(DeploymentJSON(deployment), status: .created)
         }
@@ -52,16 +52,17 @@ struct AddVariantRequest: Decodable {
     var alias: String?
     var replicas: Int?
     var cpuMillis: Int?
+    var shadow: Bool?
 
     enum CodingKeys: String, CodingKey {
-        case name, model, version, alias, replicas
+        case name, model, version, alias, replicas, shadow
         case cpuMillis = "cpu_millis"
     }
 
     static let schema = Schema.object(
         [
             "name": Schema.string(), "model": Schema.string(), "version": Schema.integer, "alias": Schema.string(), "replicas": Schema.integer,
-            "cpu_millis": Schema.integer,
+            "cpu_millis": Schema.integer, "shadow": ["type": "boolean", "description": "A copy of every request instead of a share"],
         ], required: ["name", "model"])
 }
 

@@ -13,9 +13,10 @@ struct CreateDeploymentRequest: Decodable {
         var weight: Int
         var replicas: Int?
         var cpuMillis: Int?
+        var shadow: Bool?
 
         enum CodingKeys: String, CodingKey {
-            case name, model, version, alias, weight, replicas
+            case name, model, version, alias, weight, replicas, shadow
             case cpuMillis = "cpu_millis"
         }
     }
@@ -30,7 +31,7 @@ struct CreateDeploymentRequest: Decodable {
             variants: variants.map {
                 VariantForm(
                     name: $0.name, model: $0.model, version: $0.version, alias: $0.alias, weight: $0.weight, replicas: $0.replicas ?? 1,
-                    cpuMillis: $0.cpuMillis ?? 500)
+                    cpuMillis: $0.cpuMillis ?? 500, shadow: $0.shadow ?? false)
             })
     }
 
@@ -43,6 +44,7 @@ struct CreateDeploymentRequest: Decodable {
                         "name": Schema.string(), "model": Schema.string("A registered model of the project"), "version": Schema.integer,
                         "alias": Schema.string("Instead of a version, e.g. champion"), "weight": Schema.integer, "replicas": Schema.integer,
                         "cpu_millis": ["type": "integer", "description": "CPU per replica in thousandths of a core (default 500)"],
+                        "shadow": ["type": "boolean", "description": "Weight 0; gets a copy of every request, answers logged, never returned"],
                     ],
                     required: ["name", "model", "weight"])),
         ],
@@ -68,9 +70,10 @@ struct DeploymentJSON: Encodable {
         var weight: Int
         var replicas: [Replica]
         var rolloutVersion: Int?
+        var shadow: Bool
 
         enum CodingKeys: String, CodingKey {
-            case name, model, version, weight, replicas
+            case name, model, version, weight, replicas, shadow
             case rolloutVersion = "rollout_version"
         }
     }
@@ -90,7 +93,7 @@ struct DeploymentJSON: Encodable {
                 name: variant.name, model: variant.model, version: variant.version, weight: variant.weight,
                 replicas: variant.replicas.map {
                     Replica(job: $0.jobID, state: $0.state.rawValue, url: $0.url, serving: $0.isServing, version: $0.version, role: $0.role)
-                }, rolloutVersion: variant.rolloutVersion)
+                }, rolloutVersion: variant.rolloutVersion, shadow: variant.isShadow)
         }
     }
 
@@ -101,6 +104,7 @@ struct DeploymentJSON: Encodable {
             Schema.object([
                 "name": Schema.string(), "model": Schema.string(), "version": Schema.integer, "weight": Schema.integer,
                 "rollout_version": ["type": ["integer", "null"], "description": "the version a rollout is starting, if one runs"],
+                "shadow": Schema.boolean,
                 "replicas": Schema.array(Schema.object([
                     "job": Schema.uuid, "state": Schema.string(), "url": ["type": ["string", "null"]], "serving": Schema.boolean, "version": Schema.integer,
                     "role": ["type": "string", "enum": ["current", "rollout", "retired"]],

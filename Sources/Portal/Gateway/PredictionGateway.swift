@@ -12,7 +12,8 @@ import WebServer
 /// `POST /v1/predict/:deployment`: authenticates (an API key or session with `predict`), picks a variant by weight
 /// (sticky when the request sends `X-Falaj-Routing-Key`: the same key always lands on the same variant while the
 /// weights stand), forwards the body to one of the variant's serving replicas, tries another replica once when the
-/// first cannot be reached, and answers the replica's predictions with `variant` and `request_id` added. The replica
+/// first cannot be reached, and answers the replica's predictions with `variant` and `request_id` added (a shadow
+/// variant gets a copy of the request, answered in the background and only logged). The replica
 /// checks the rows against the model's inputs (400 with each bad field). Over the plan's predictions a second: 429 with
 /// Retry-After. No serving replica: 503 with Retry-After; a replica slower than ``timeout``: 504.
 ///
@@ -29,6 +30,9 @@ final class PredictionGateway: Sendable {
     private let client = HTTPClient(configuration: HTTPClient.Configuration(connectTimeout: .seconds(2), timeout: .seconds(10), threadCount: 32))
     private let routes = Mutex<[String: (loaded: ContinuousClock.Instant, deployment: Deployment)]>([:])
     private let limiter = RateLimiter()
+    private let shadowsInFlight = Atomic<Int>(0)
+    /// Copies to shadow variants that may wait for their answers at once.
+    static let maximumShadowsInFlight = 64
 
     /// The one gateway of the process (its HTTP client and routing cache are shared by the API and the portal).
     static let shared = PredictionGateway()
@@ -60,12 +64,10 @@ final class PredictionGateway: Sendable {
         let variant = Self.choose(deployment.variants, key: routingKey)
         let started = ContinuousClock.now
         func log(_ status: Int, _ head: HTTPResponseHead? = nil) {
-            let elapsed = (ContinuousClock.now - started).components
-            platform.predictionLog.record(
-                PredictionRecord(
-                    tenant: context.tenantID, requestID: requestID, deploymentID: deployment.id, variant: variant.name, modelID: variant.modelID,
-                    version: variant.version, status: status, latencyMs: Double(elapsed.seconds) * 1000 + Double(elapsed.attoseconds) / 1e15,
-                    rows: head?["X-Falaj-Rows"].flatMap { Int($0) } ?? 0, label: head?["X-Falaj-Label"], value: head?["X-Falaj-Value"].flatMap { Double($0) }))
+            Self.log(status, head, started: started, requestID: requestID, variant: variant, of: deployment, platform: platform, tenant: context.tenantID)
+        }
+        for shadow in deployment.variants where shadow.isShadow {
+            mirror(body, to: shadow, deployment: deployment, requestID: requestID, platform: platform, tenant: context.tenantID)
         }
         let candidates = Array(variant.replicas.filter(\.isServing).compactMap(\.url).shuffled().prefix(2))
         guard !candidates.isEmpty else {
@@ -94,6 +96,54 @@ final class PredictionGateway: Sendable {
         }
         log(502)
         throw HTTPError(.badGateway, "No replica of '\(name)' could be reached: \(lastFailure)")
+    }
+
+    /// Sends a copy of a request to a shadow variant in the background and logs its answer under
+    /// `<request id>~<variant>` (sharing the request's feedback), never returning it. At most ``maximumShadowsInFlight``
+    /// copies wait at once; beyond that a copy is skipped, so a slow shadow never holds the gateway up.
+    private func mirror(_ body: [UInt8], to shadow: DeploymentVariant, deployment: Deployment, requestID: String, platform: PlatformServices, tenant: TenantID) {
+        let started = ContinuousClock.now
+        @Sendable func log(_ status: Int, _ head: HTTPResponseHead? = nil) {
+            Self.log(
+                status, head, started: started, requestID: requestID + "~" + shadow.name, variant: shadow, of: deployment, platform: platform, tenant: tenant,
+                shadowOf: requestID)
+        }
+        guard let url = shadow.replicas.filter(\.isServing).compactMap(\.url).randomElement() else { return log(503) }
+        guard shadowsInFlight.add(1, ordering: .relaxed).newValue <= Self.maximumShadowsInFlight else {
+            shadowsInFlight.subtract(1, ordering: .relaxed)
+            return
+        }
+        let client = client
+        Task {
+            defer { shadowsInFlight.subtract(1, ordering: .relaxed) }
+            do {
+                let answer = try await client.execute(
+                    HTTPClientRequest(
+                        method: "POST", url: url + "/v1/predict", headers: [("Content-Type", "application/json"), ("Accept", "application/json")],
+                        body: .bytes(body), timeout: Self.timeout),
+                    maxBodyBytes: 64 << 20)
+                log(answer.status, answer.head)
+            } catch let error as HTTPClientError where error.code == .timedOut {
+                log(504)
+            } catch {
+                log(502)
+            }
+        }
+    }
+
+    /// Hands an answer to the prediction log: how the variant's replica answered (the replica's headers carry the first
+    /// row's prediction) and how long it took since `started`.
+    static func log(
+        _ status: Int, _ head: HTTPResponseHead?, started: ContinuousClock.Instant, requestID: String, variant: DeploymentVariant, of deployment: Deployment,
+        platform: PlatformServices, tenant: TenantID, shadowOf: String? = nil
+    ) {
+        let elapsed = (ContinuousClock.now - started).components
+        platform.predictionLog.record(
+            PredictionRecord(
+                tenant: tenant, requestID: requestID, deploymentID: deployment.id, variant: variant.name, modelID: variant.modelID, version: variant.version,
+                status: status, latencyMs: Double(elapsed.seconds) * 1000 + Double(elapsed.attoseconds) / 1e15,
+                rows: head?["X-Falaj-Rows"].flatMap { Int($0) } ?? 0, label: head?["X-Falaj-Label"], value: head?["X-Falaj-Value"].flatMap { Double($0) },
+                shadowOf: shadowOf))
     }
 
     /// The replica's answer, with the variant and request id added to a successful one.

@@ -41,8 +41,8 @@ enum CanaryPages {
     static func view(_ canaries: [Canary], deployment: Deployment) -> [String: Any] {
         let running = canaries.first { $0.state == "running" }
         var view: [String: Any] = [
-            "canStartCanary": running == nil && deployment.variants.count >= 2,
-            "canaryCandidates": deployment.variants.sorted { $0.weight < $1.weight }.map { ["name": $0.name] },
+            "canStartCanary": running == nil && deployment.variants.filter { !$0.isShadow }.count >= 2,
+            "canaryCandidates": deployment.variants.filter { !$0.isShadow }.sorted { $0.weight < $1.weight }.map { ["name": $0.name] },
             "canaries": canaries.map { canary -> [String: Any] in
                 [
                     "candidate": canary.candidate, "baseline": canary.baseline, "steps": canary.steps.map { "\($0)%" }.joined(separator: " → "),

@@ -17,7 +17,7 @@ enum DeploymentVariantPages {
             let variant = VariantForm(
                 name: form["variant_name"].trimmingCharacters(in: .whitespaces), model: form["variant_model"].trimmingCharacters(in: .whitespaces),
                 version: Int(form["variant_version"].trimmingCharacters(in: .whitespaces)), weight: 0,
-                replicas: Int(form["variant_replicas"].trimmingCharacters(in: .whitespaces)) ?? 1)
+                replicas: Int(form["variant_replicas"].trimmingCharacters(in: .whitespaces)) ?? 1, shadow: form["variant_shadow"] == "on")
             return try await answer(request, pages: pages, name: name) {
                 _ = try await pages.environment.requirePlatform().deployments.addVariant(
                     variant, deployment: name, jobs: try pages.environment.requireComputeAgents().jobs, quota: JobsAPI.quota(for: context), context: context)

@@ -24,7 +24,7 @@ enum DeploymentViews {
             "deployment": row(deployment),
             "variants": deployment.variants.map { variant -> [String: Any] in
                 var view: [String: Any] = [
-                    "name": variant.name, "model": variant.model, "version": variant.version, "weight": variant.weight,
+                    "name": variant.name, "model": variant.model, "version": variant.version, "weight": variant.weight, "shadow": variant.isShadow,
                     "modelHref": "/app/projects/\(deployment.project)/models/\(variant.model)/versions/\(variant.version)",
                     "replicas": variant.replicas.map { replica -> [String: Any] in
                         var view: [String: Any] = [
