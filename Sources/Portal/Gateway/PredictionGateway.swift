@@ -27,7 +27,8 @@ final class PredictionGateway: Sendable {
     /// The largest prediction body accepted.
     static let maximumBodySize = 16 << 20
 
-    private let client = HTTPClient(configuration: HTTPClient.Configuration(connectTimeout: .seconds(2), timeout: .seconds(10), threadCount: 32))
+    private let forwarder = ReplicaForwarder(
+        client: HTTPClient(configuration: HTTPClient.Configuration(connectTimeout: .seconds(2), timeout: .seconds(10), threadCount: 32)))
     private let routes = Mutex<[String: (loaded: ContinuousClock.Instant, deployment: Deployment)]>([:])
     private let limiter = RateLimiter()
     private let shadowsInFlight = Atomic<Int>(0)
@@ -63,8 +64,8 @@ final class PredictionGateway: Sendable {
         guard deployment.state == "active" else { throw HTTPError(.serviceUnavailable, "Deployment '\(name)' is stopped") }
         let variant = Self.choose(deployment.variants, key: routingKey)
         let started = ContinuousClock.now
-        func log(_ status: Int, _ head: HTTPResponseHead? = nil) {
-            Self.log(status, head, started: started, requestID: requestID, variant: variant, of: deployment, platform: platform, tenant: context.tenantID)
+        func log(_ status: Int, _ answer: ReplicaAnswer? = nil) {
+            Self.log(status, answer, started: started, requestID: requestID, variant: variant, of: deployment, platform: platform, tenant: context.tenantID)
         }
         for shadow in deployment.variants where shadow.isShadow {
             mirror(body, to: shadow, deployment: deployment, requestID: requestID, platform: platform, tenant: context.tenantID)
@@ -79,18 +80,14 @@ final class PredictionGateway: Sendable {
         var lastFailure = ""
         for url in candidates {
             do {
-                let answer = try await client.execute(
-                    HTTPClientRequest(
-                        method: "POST", url: url + "/v1/predict", headers: [("Content-Type", "application/json"), ("Accept", "application/json")],
-                        body: .bytes(body), timeout: Self.timeout),
-                    maxBodyBytes: 64 << 20)
-                log(answer.status, answer.head)
+                let answer = try await forwarder.post(url, body: body, timeout: Self.timeout)
+                log(answer.status, answer)
                 return Self.response(answer, variant: variant.name, requestID: requestID)
-            } catch let error as HTTPClientError where error.code == .timedOut {
+            } catch .timedOut {
                 log(504)
                 throw HTTPError(.gatewayTimeout, "The model did not answer within \(Self.timeout.components.seconds) s")
-            } catch let error as HTTPClientError {
-                lastFailure = error.message  // cannot reach this replica: try the next one once
+            } catch .unreachable(let message) {
+                lastFailure = message  // cannot reach this replica: try the next one once
                 invalidate(tenant: context.tenantID, name: name)
             }
         }
@@ -103,9 +100,9 @@ final class PredictionGateway: Sendable {
     /// copies wait at once; beyond that a copy is skipped, so a slow shadow never holds the gateway up.
     private func mirror(_ body: [UInt8], to shadow: DeploymentVariant, deployment: Deployment, requestID: String, platform: PlatformServices, tenant: TenantID) {
         let started = ContinuousClock.now
-        @Sendable func log(_ status: Int, _ head: HTTPResponseHead? = nil) {
+        @Sendable func log(_ status: Int, _ answer: ReplicaAnswer? = nil) {
             Self.log(
-                status, head, started: started, requestID: requestID + "~" + shadow.name, variant: shadow, of: deployment, platform: platform, tenant: tenant,
+                status, answer, started: started, requestID: requestID + "~" + shadow.name, variant: shadow, of: deployment, platform: platform, tenant: tenant,
                 shadowOf: requestID)
         }
         guard let url = shadow.replicas.filter(\.isServing).compactMap(\.url).randomElement() else { return log(503) }
@@ -113,17 +110,13 @@ final class PredictionGateway: Sendable {
             shadowsInFlight.subtract(1, ordering: .relaxed)
             return
         }
-        let client = client
+        let forwarder = forwarder
         Task {
             defer { shadowsInFlight.subtract(1, ordering: .relaxed) }
             do {
-                let answer = try await client.execute(
-                    HTTPClientRequest(
-                        method: "POST", url: url + "/v1/predict", headers: [("Content-Type", "application/json"), ("Accept", "application/json")],
-                        body: .bytes(body), timeout: Self.timeout),
-                    maxBodyBytes: 64 << 20)
-                log(answer.status, answer.head)
-            } catch let error as HTTPClientError where error.code == .timedOut {
+                let answer = try await forwarder.post(url, body: body, timeout: Self.timeout)
+                log(answer.status, answer)
+            } catch ReplicaFailure.timedOut {
                 log(504)
             } catch {
                 log(502)
@@ -134,20 +127,19 @@ final class PredictionGateway: Sendable {
     /// Hands an answer to the prediction log: how the variant's replica answered (the replica's headers carry the first
     /// row's prediction) and how long it took since `started`.
     static func log(
-        _ status: Int, _ head: HTTPResponseHead?, started: ContinuousClock.Instant, requestID: String, variant: DeploymentVariant, of deployment: Deployment,
+        _ status: Int, _ answer: ReplicaAnswer?, started: ContinuousClock.Instant, requestID: String, variant: DeploymentVariant, of deployment: Deployment,
         platform: PlatformServices, tenant: TenantID, shadowOf: String? = nil
     ) {
         let elapsed = (ContinuousClock.now - started).components
         platform.predictionLog.record(
             PredictionRecord(
                 tenant: tenant, requestID: requestID, deploymentID: deployment.id, variant: variant.name, modelID: variant.modelID, version: variant.version,
-                status: status, latencyMs: Double(elapsed.seconds) * 1000 + Double(elapsed.attoseconds) / 1e15,
-                rows: head?["X-Falaj-Rows"].flatMap { Int($0) } ?? 0, label: head?["X-Falaj-Label"], value: head?["X-Falaj-Value"].flatMap { Double($0) },
-                shadowOf: shadowOf))
+                status: status, latencyMs: Double(elapsed.seconds) * 1000 + Double(elapsed.attoseconds) / 1e15, rows: answer?.rows ?? 0, label: answer?.label,
+                value: answer?.value, shadowOf: shadowOf))
     }
 
     /// The replica's answer, with the variant and request id added to a successful one.
-    static func response(_ answer: HTTPClientResponse, variant: String, requestID: String) -> (status: Int, body: [UInt8]) {
+    static func response(_ answer: ReplicaAnswer, variant: String, requestID: String) -> (status: Int, body: [UInt8]) {
         guard answer.status == 200, answer.body.first == UInt8(ascii: "{") else { return (answer.status, answer.body) }
         let prefix = Array(#"{"variant":\#(JSONText.quoted(variant)),"request_id":\#(JSONText.quoted(requestID)),"#.utf8)
         return (200, prefix + answer.body.dropFirst())

@@ -71,6 +71,20 @@ final class EventLoop: TaskExecutor, @unchecked Sendable {
     /// Whether the caller runs on this loop's thread.
     var inEventLoop: Bool { threadID.load(ordering: .relaxed) == UInt(bitPattern: Int(bitPattern: pthread_self())) }
 
+    private static let currentKey: pthread_key_t = {
+        var key = pthread_key_t()
+        pthread_key_create(&key, nil)
+        return key
+    }()
+
+    /// The loop whose thread the caller runs on (a request's handler, between its awaits), or nil elsewhere.
+    static var current: EventLoop? {
+        pthread_getspecific(currentKey).map { Unmanaged<EventLoop>.fromOpaque($0).takeUnretainedValue() }
+    }
+
+    /// Loop-confined: kept-alive upstream connections by `host:port` (see ``Upstream``).
+    var idleUpstreams: [String: [UpstreamConnection]] = [:]
+
     /// Runs `work` on the loop thread (soon, in order). Safe from any thread.
     func execute(_ work: @escaping @Sendable () -> Void) {
         let (shouldWake, isStopped) = inbox.withLock { inbox in
@@ -151,6 +165,8 @@ final class EventLoop: TaskExecutor, @unchecked Sendable {
     /// Runs until ``stop()``; call on a dedicated thread.
     func run() {
         threadID.store(UInt(bitPattern: Int(bitPattern: pthread_self())), ordering: .relaxed)
+        pthread_setspecific(Self.currentKey, Unmanaged.passUnretained(self).toOpaque())
+        defer { pthread_setspecific(Self.currentKey, nil) }
         var events = [falaj_epoll_event](repeating: falaj_epoll_event(), count: 256)
         while !isStopRequested.load(ordering: .relaxed) {
             let hasQueuedWork = inbox.withLock { !$0.work.isEmpty || !$0.jobs.isEmpty }
