@@ -189,6 +189,8 @@ final class EventLoop: TaskExecutor, @unchecked Sendable {
                 for handler in Array(handlerObjects.values) { handler.tick(now: now) }
             }
         }
+        // Upstream connections die with the loop: nothing would watch them or their deadlines any more.
+        for case let upstream as UpstreamConnection in Array(handlerObjects.values) { upstream.abort() }
         runQueuedWork()
         let (work, jobs) = inbox.withLock { inbox in
             inbox.isStopped = true

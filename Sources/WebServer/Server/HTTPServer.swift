@@ -123,6 +123,7 @@ public final class HTTPServer: Service, Sendable {
                 for handler in loop.registeredHandlers {
                     if let listener = handler as? Listener { listener.close() }
                     if let connection = handler as? HTTPConnection { connection.tick(now: .now) }  // closes idle ones now
+                    if let upstream = handler as? UpstreamConnection, upstream.isIdle { upstream.close() }  // kept-alive, unused
                 }
             }
         }
@@ -135,6 +136,7 @@ public final class HTTPServer: Service, Sendable {
             for loop in loops {
                 loop.execute {
                     for case let connection as HTTPConnection in loop.registeredHandlers { connection.close() }
+                    for case let upstream as UpstreamConnection in loop.registeredHandlers { upstream.abort() }
                 }
             }
         }

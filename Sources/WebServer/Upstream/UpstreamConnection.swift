@@ -144,6 +144,9 @@ final class UpstreamConnection: EventLoopHandler {
         continuation?.resume(throwing: UpstreamError(kind: kind == .unreachable && answeredAnything ? .badResponse : kind, message: message))
     }
 
+    /// Closes the connection; a request waiting on it fails as `unreachable` (the server is stopping).
+    func abort() { fail(.unreachable, "the server is stopping") }
+
     /// Stops watching and closes the socket, leaving the pool.
     func close() {
         guard phase != .closed else { return }
