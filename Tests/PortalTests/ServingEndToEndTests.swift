@@ -158,6 +158,18 @@ import Testing
 
             let bad = try await browser.api("POST", "/v1/predict/churn-api", json: #"{"rows": [{"usage": "x", "plan": "pro", "tenure": 1, "spend": 1}]}"#, bearer: key)
             #expect(bad.statusCode == 400 && bad.bodyText.contains("usage"), "\(bad.bodyText)")
+            let row = #"{"usage": 1, "plan": "pro", "tenure": 1, "spend": 1}"#
+            let tooMany = try await browser.api(
+                "POST", "/v1/predict/churn-api", json: #"{"rows": ["# + Array(repeating: row, count: 10_001).joined(separator: ",") + "]}", bearer: key)
+            #expect(tooMany.statusCode == 400 && tooMany.bodyText.contains("at most 10000 rows"), "\(tooMany.bodyText.prefix(300))")
+            // A body announced over the gateway's 16 MiB is refused from its head, before any of it is read.
+            let raw = try await HTTPTestClient.connect(port: cluster.server.port)
+            try await raw.send(
+                "POST /v1/predict/churn-api HTTP/1.1\r\nHost: test\r\nAuthorization: Bearer \(key)\r\nContent-Type: application/json\r\n"
+                    + "Content-Length: \(17 << 20)\r\n\r\n{\"rows\": [")
+            #expect(try await raw.readResponse().statusCode == 413)
+            let notJSON = try await browser.api("POST", "/v1/predict/churn-api", json: "rows=1", bearer: key)
+            #expect(notJSON.statusCode == 400, "\(notJSON.bodyText)")
             #expect(try await browser.api("POST", "/v1/predict/nope", json: body, bearer: key).statusCode == 404)
             let reader = try await APIFixtures.key(cluster.server, owner, permissions: [.deploymentsRead])
             #expect(try await browser.api("POST", "/v1/predict/churn-api", json: body, bearer: reader).statusCode == 403)
