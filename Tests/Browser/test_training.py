@@ -21,7 +21,9 @@ The contract these tests hold the pages to:
   the revisions and button#rollback-submit restores the previous one; form#variant-form (variant_name, variant_version)
   with button#variant-submit adds a variant with no traffic (p#variant-error when refused); form#canary-form
   (select candidate, steps, bake_seconds) with button#canary-submit begins a canary (p#canary-error when refused),
-  p#canary-status describes the running one, button#canary-abort-submit ends it and table#canaries-table lists them.
+  p#canary-status describes the running one, button#canary-abort-submit ends it and table#canaries-table lists them;
+  form#sampling-form (sample_percent) with button#sampling-submit sets payload logging (p#sampling-note says the share)
+  and table#payloads-table lists the stored requests.
 - No page logs a Content-Security-Policy violation.
 
 The server runs with --local-agent, so the run has a CPU node. FALAJ_SCREENSHOTS=<dir> saves a PNG of each page.
@@ -177,6 +179,16 @@ class TrainingFlowTest(BrowserTestCase):
         self.submit("button#canary-abort-submit")
         self.assertIn("aborted", self.find("table#canaries-table", "the canaries").text)
         self.assertIn("challenger 0% · main 100%", self.find("table#history-table", "the traffic history").text)
+
+        # Payload logging: every request stored, shown under "Recent predictions".
+        self.submit_form("form#sampling-form", {"sample_percent": "100"}, "button#sampling-submit")
+        self.assertIn("100% of requests are stored", self.find("p#sampling-note", "the sampling note").text)
+        time.sleep(1.2)  # past the gateway's one-second routing cache
+        self.submit_form("form#try-form", {"usage": "4.5", "plan": "pro", "tenure": "7"}, "button#try-submit")
+        self.find("p#try-result", "the prediction")
+        self.open("/app/deployments/churn-api")
+        self.assertIn('"usage": 4.5', self.find("table#payloads-table", "the stored payloads").text)
+        self.screenshot("deployment-payloads", height=2600)
         self.assertEqual(self.csp_violations(), [], "pages must not trip the Content-Security-Policy")
         self.assertTrue(owner.email)
 

@@ -1,9 +1,11 @@
 import ComputeAgents
 import Foundation
 import Learning
+import Logging
 import Platform
 import PostgresClient
 import Residency
+import Tabular
 import Tenancy
 import TestSupport
 import Testing
@@ -51,6 +53,18 @@ import Testing
             #expect(try await browser.api("PUT", "/api/v1/deployments/churn-roll/variants/main", json: #"{"version": 1}"#, bearer: key).statusCode == 409)
             #expect(try await browser.api("PUT", "/api/v1/deployments/churn-roll/variants/nope", json: #"{"version": 2}"#, bearer: key).statusCode == 404)
 
+            // Every request's payload is stored, without 'spend', which the project's catalog marks sensitive.
+            _ = try await platform.entities.create(EntityForm(name: "customer", joinKey: "customer_id"), project: "churn", context: owner)
+            _ = try await platform.featureGroups.create(
+                FeatureGroupForm(
+                    name: "billing", entity: "customer",
+                    features: [FeatureDefinition(name: "spend", type: .float, pii: .sensitive), FeatureDefinition(name: "plan", type: .string)]),
+                project: "churn", context: owner)
+            let outOfRange = try await browser.api("PUT", "/api/v1/deployments/churn-roll/payload-logging", json: #"{"sample_percent": 150}"#, bearer: key)
+            #expect(outOfRange.statusCode == 422 && outOfRange.bodyText.contains("sample_percent"), "\(outOfRange.bodyText)")
+            let sampling = try await browser.api("PUT", "/api/v1/deployments/churn-roll/payload-logging", json: #"{"sample_percent": 100}"#, bearer: key)
+            #expect(sampling.statusCode == 200 && sampling.bodyText.contains(#""payload_sample_percent":100"#), "\(sampling.bodyText)")
+
             // Traffic flows while main moves from v1 to v2.
             let oldReplicas = try await deployment().variants.first { $0.name == "main" }!.replicas.map(\.jobID)
             try await Task.sleep(for: .seconds(1.1))  // past the gateway's routing cache
@@ -96,6 +110,36 @@ import Testing
             #expect(shadowFigures.requests >= mainFigures.requests - 2 && shadowFigures.errors == 0, "\(results.variants)")
             #expect(shadowFigures.labelled == 1 && mainFigures.labelled == 1, "\(results.variants)")
 
+            await platform.predictionLog.flush()
+            func storedCount() async throws -> Int {
+                try await cluster.server.environment.router.withTenantTransaction(owner.tenantID) { connection in
+                    try await connection.query("SELECT count(*) AS n FROM prediction_payloads")[0]["n", as: Int.self]
+                }
+            }
+            let count = try await storedCount()
+            #expect(count >= seen.count, "\(count) payloads for \(seen.count) predictions (and the shadow's copies are not stored)")
+            let stored = try await browser.api("GET", "/api/v1/deployments/churn-roll/payloads?limit=20", bearer: key)
+            let payloads = APIFixtures.json(stored)["items"] as? [[String: Any]] ?? []
+            #expect(payloads.count == 20, "\(stored.bodyText.prefix(300))")
+            for payload in payloads {
+                let rows = (payload["request"] as? [String: Any])?["rows"] as? [[String: Any]] ?? []
+                #expect(rows.count == 1 && rows[0]["spend"] == nil && rows[0]["usage"] as? Double == 3, "\(payload)")
+                #expect(payload["excluded"] as? [String] == ["spend"] && (payload["response"] as? [String: Any])?["predictions"] != nil, "\(payload)")
+            }
+            _ = try await platform.deployments.setPayloadSampling(0, deployment: "churn-roll", context: owner)
+            try await Task.sleep(for: .seconds(1.1))  // past the gateway's routing cache
+            _ = try await browser.api("POST", "/v1/predict/churn-roll", json: #"{"rows": [{"usage": 3, "plan": "pro", "tenure": 5, "spend": 9}]}"#, bearer: key)
+            await platform.predictionLog.flush()
+            #expect(try await storedCount() == count, "sampling off stores nothing")
+            // Stored payloads expire under the tenant's retention policy (90 days unless set).
+            try await cluster.server.environment.router.withTenantTransaction(owner.tenantID) { connection in
+                try await connection.execute(
+                    "UPDATE prediction_payloads SET created_at = now() - interval '91 days' WHERE request_id IN (SELECT request_id FROM prediction_payloads LIMIT 3)")
+            }
+            let expired = try await RetentionService(router: cluster.server.environment.router, logger: Logger(label: "test")).enforce(owner.tenantID)
+            let remaining = try await storedCount()
+            #expect(expired["prediction_payloads"] == 3 && remaining == count - 3, "\(expired)")
+
             let main = try await deployment().variants.first { $0.name == "main" }!
             #expect(main.rolloutVersion == nil && main.replicas.filter(\.isServing).map(\.version) == [2], "\(main)")
             #expect(main.replicas.filter { oldReplicas.contains($0.jobID) }.allSatisfy { $0.role == "retired" && $0.state == .cancelled }, "\(main)")
@@ -104,8 +148,8 @@ import Testing
             let audited = try await cluster.audited("deployment.%")
             #expect(
                 audited == [
-                    "deployment.created by user", "deployment.variant_added by api_key", "deployment.rollout_started by api_key",
-                    "deployment.rollout_completed by system",
+                    "deployment.created by user", "deployment.variant_added by api_key", "deployment.payload_logging_changed by api_key",
+                    "deployment.rollout_started by api_key", "deployment.rollout_completed by system", "deployment.payload_logging_changed by user",
                 ], "\(audited)")
         }
     }

@@ -200,6 +200,12 @@ import Testing
                         VALUES (\(tenant), 'r-1', \(deployment), 'main', \(model), 1, 200, 1.5, 1)
                         """
                     )
+                    try await connection.execute(
+                        """
+                        INSERT INTO prediction_payloads (tenant_id, request_id, deployment_id, variant, status, request)
+                        VALUES (\(tenant), 'r-1', \(deployment), 'main', 200, '{"rows": []}')
+                        """
+                    )
                 }
                 tenants.append(owner)
             }

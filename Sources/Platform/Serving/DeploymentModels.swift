@@ -113,4 +113,8 @@ public struct Deployment: Sendable, Equatable {
     public var variants: [DeploymentVariant]
     /// Who made it and when.
     public var createdBy: String, createdAt: Date
+    /// The share of prediction requests whose inputs and outputs are stored (0–100).
+    public var payloadSamplePercent: Double = 0
+    /// Inputs never stored with a payload: those the project's feature catalog marks sensitive (filled for routing).
+    public var excludedInputs: Set<String> = []
 }

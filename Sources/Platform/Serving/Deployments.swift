@@ -95,7 +95,11 @@ public struct Deployments: Sendable {
     /// - Throws: ``PlatformError/notFound(_:)``.
     public func route(_ name: String, context request: RequestContext) async throws -> Deployment {
         try request.requirePlatform(.predict)
-        return try await context.router.withTenantTransaction(request.tenantID) { try await Self.load(name, on: $0) }
+        return try await context.router.withTenantTransaction(request.tenantID) { connection in
+            var deployment = try await Self.load(name, on: connection)
+            if deployment.payloadSamplePercent > 0 { deployment.excludedInputs = try await Self.sensitiveInputs(of: deployment.id, on: connection) }
+            return deployment
+        }
     }
 
     /// Stops a deployment: cancels its replicas' jobs; the endpoint then answers 503. Audited.
@@ -182,6 +186,20 @@ public struct Deployments: Sendable {
         guard problems.isEmpty else { throw .invalidFields(problems) }
     }
 
+    /// Names of the features the deployment's project marks `sensitive` in its catalog (any group's latest version).
+    nonisolated(nonsending) static func sensitiveInputs(of deployment: UUID, on connection: PostgresConnection) async throws -> Set<String> {
+        Set(
+            try await connection.query(
+                """
+                SELECT DISTINCT f->>'name' AS name
+                FROM deployments d JOIN feature_groups g ON g.project_id = d.project_id
+                JOIN LATERAL (SELECT features FROM feature_group_versions v WHERE v.group_id = g.id ORDER BY v.version DESC LIMIT 1) v ON true,
+                     jsonb_array_elements(v.features) f
+                WHERE d.id = \(deployment) AND f->>'pii' = 'sensitive'
+                """
+            ).map { try $0["name", as: String.self] })
+    }
+
     /// The deployment `name` of the transaction's tenant, with replica states from its jobs.
     nonisolated(nonsending) static func load(_ name: String, on connection: PostgresConnection) async throws -> Deployment {
         guard let row = try await connection.query(
@@ -227,7 +245,7 @@ public struct Deployments: Sendable {
         return Deployment(
             id: id, name: try row["name", as: String.self], project: try row["slug", as: String.self], description: try row["description", as: String.self],
             state: try row["state", as: String.self], variants: variants, createdBy: try row["created_by", as: String.self],
-            createdAt: try row["created_at", as: Date.self])
+            createdAt: try row["created_at", as: Date.self], payloadSamplePercent: try row["payload_sample_percent", as: Double.self])
     }
 
     nonisolated(nonsending) func record(

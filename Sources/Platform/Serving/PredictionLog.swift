@@ -21,6 +21,8 @@ public struct PredictionRecord: Sendable {
     public var label: String?, value: Double?
     /// For a shadow variant's answer: the request it copied (whose feedback it shares).
     public var shadowOf: String?
+    /// The request's inputs (sensitive ones left out) and the answer, for a sampled request.
+    public var payload: (request: String, response: String?, excluded: [String])?
 
     /// Creates a record.
     public init(
@@ -92,7 +94,22 @@ public final class PredictionLog: Sendable {
                  AS t(r, d, v, m, n, s, l, c, p, x, o)
             ON CONFLICT (tenant_id, request_id) DO NOTHING
             """
-        try await context.router.withTenantTransaction(tenant) { connection in try await connection.execute(query) }
+        let sampled = records.filter { $0.payload != nil }
+        try await context.router.withTenantTransaction(tenant) { connection in
+            try await connection.execute(query)
+            guard !sampled.isEmpty else { return }
+            for record in sampled {
+                guard let payload = record.payload else { continue }
+                try await connection.execute(
+                    """
+                    INSERT INTO prediction_payloads (tenant_id, request_id, deployment_id, variant, status, request, response, excluded)
+                    VALUES (\(tenant.rawValue), \(record.requestID), \(record.deploymentID), \(record.variant), \(record.status),
+                            \(payload.request)::jsonb, \(payload.response)::jsonb, \(payload.excluded))
+                    ON CONFLICT (tenant_id, request_id) DO NOTHING
+                    """
+                )
+            }
+        }
     }
 }
 

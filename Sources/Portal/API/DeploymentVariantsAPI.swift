@@ -5,8 +5,9 @@ import Platform
 import Tenancy
 import WebServer
 
-/// Changing a running deployment's variants: `POST /api/v1/deployments/:deployment/variants` adds one (with no traffic),
-/// `PUT …/variants/:variant` rolls a variant out to another model version without dropping a prediction.
+/// Changing a running deployment: `POST /api/v1/deployments/:deployment/variants` adds a variant (with no traffic),
+/// `PUT …/variants/:variant` rolls a variant out to another model version without dropping a prediction,
+/// `PUT …/payload-logging` sets the share of requests stored, `GET …/payloads` reads them.
 enum DeploymentVariantsAPI {
     /// Registers the routes, each with its access rule and documentation.
     static func add(to routes: inout PortalRoutes, environment: PortalEnvironment) {
@@ -41,7 +42,63 @@ enum DeploymentVariantsAPI {
                 jobs: try environment.requireComputeAgents().jobs, quota: JobsAPI.quota(for: context), context: context)
             return try APIResponse.json(DeploymentJSON(deployment), status: .accepted)
         }
+
+        routes.add(
+            .put, "/api/v1/deployments/:deployment/payload-logging", access: .permission(.deploymentsWrite),
+            documentation: APIDocumentation(
+                summary: "Stores the inputs and outputs of a share of the predictions ({\"sample_percent\": 10}; 0 turns it off) for monitoring; inputs the "
+                    + "project's feature catalog marks sensitive are left out; stored payloads expire under the retention policy 'prediction_payloads'",
+                requestSchema: Schema.object(["sample_percent": ["type": "number"]], required: ["sample_percent"]), responseSchema: DeploymentJSON.schema)
+        ) { request in
+            struct Body: Decodable {
+                var samplePercent: Double
+                enum CodingKeys: String, CodingKey { case samplePercent = "sample_percent" }
+            }
+            let body: Body = try await request.decodeJSON()
+            let deployment = try await environment.requirePlatform().deployments.setPayloadSampling(
+                body.samplePercent, deployment: try request.segment("deployment"), context: try request.requireContext())
+            return try APIResponse.json(DeploymentJSON(deployment))
+        }
+
+        routes.get(
+            "/api/v1/deployments/:deployment/payloads", access: .permission(.deploymentsRead),
+            documentation: APIDocumentation(
+                summary: "The most recent stored prediction payloads, newest first (query limit, at most 500; default 50)",
+                responseSchema: ItemsJSON<PayloadJSON>.schema(PayloadJSON.schema))
+        ) { request in
+            let payloads = try await environment.requirePlatform().deployments.payloads(
+                try request.segment("deployment"), limit: Int(request.query("limit") ?? "") ?? 50, context: try request.requireContext())
+            return try APIResponse.json(ItemsJSON(items: payloads.map(PayloadJSON.init)))
+        }
     }
+}
+
+/// A stored prediction payload as the API shows it.
+struct PayloadJSON: Encodable {
+    var requestId: String
+    var variant: String
+    var status: Int
+    var request: JSONValue
+    var response: JSONValue?
+    var excluded: [String]
+    var createdAt: Date
+
+    enum CodingKeys: String, CodingKey {
+        case variant, status, request, response, excluded
+        case requestId = "request_id", createdAt = "created_at"
+    }
+
+    init(_ payload: PredictionPayload) {
+        let decoder = JSONDecoder()
+        (requestId, variant, status, excluded, createdAt) = (payload.requestID, payload.variant, payload.status, payload.excluded, payload.createdAt)
+        request = (try? decoder.decode(JSONValue.self, from: Data(payload.request.utf8))) ?? .null
+        response = payload.response.flatMap { try? decoder.decode(JSONValue.self, from: Data($0.utf8)) }
+    }
+
+    static let schema = Schema.object([
+        "request_id": Schema.string(), "variant": Schema.string(), "status": Schema.integer, "request": ["type": "object", "description": "{\"rows\": […]} without the excluded inputs"],
+        "response": ["type": ["object", "null"]], "excluded": Schema.array(Schema.string()), "created_at": Schema.dateTime,
+    ])
 }
 
 /// `POST /api/v1/deployments/:deployment/variants`.

@@ -84,10 +84,17 @@ struct DeploymentJSON: Encodable {
     var state: String
     var variants: [Variant]
     var endpoint: String
+    var payloadSamplePercent: Double
+
+    enum CodingKeys: String, CodingKey {
+        case name, project, description, state, variants, endpoint
+        case payloadSamplePercent = "payload_sample_percent"
+    }
 
     init(_ deployment: Deployment) {
         (name, project, description, state) = (deployment.name, deployment.project, deployment.description, deployment.state)
         endpoint = "/v1/predict/\(deployment.name)"
+        payloadSamplePercent = deployment.payloadSamplePercent
         variants = deployment.variants.map { variant in
             Variant(
                 name: variant.name, model: variant.model, version: variant.version, weight: variant.weight,
@@ -99,7 +106,7 @@ struct DeploymentJSON: Encodable {
 
     static let schema = Schema.object([
         "name": Schema.string(), "project": Schema.string(), "description": Schema.string(), "state": ["type": "string", "enum": ["active", "stopped"]],
-        "endpoint": Schema.string(),
+        "endpoint": Schema.string(), "payload_sample_percent": ["type": "number", "description": "share of requests whose payloads are stored"],
         "variants": Schema.array(
             Schema.object([
                 "name": Schema.string(), "model": Schema.string(), "version": Schema.integer, "weight": Schema.integer,

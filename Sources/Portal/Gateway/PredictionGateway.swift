@@ -65,7 +65,11 @@ final class PredictionGateway: Sendable {
         let variant = Self.choose(deployment.variants, key: routingKey)
         let started = ContinuousClock.now
         func log(_ status: Int, _ answer: ReplicaAnswer? = nil) {
-            Self.log(status, answer, started: started, requestID: requestID, variant: variant, of: deployment, platform: platform, tenant: context.tenantID)
+            var record = Self.record(status, answer, started: started, requestID: requestID, variant: variant, of: deployment, tenant: context.tenantID)
+            if deployment.payloadSamplePercent > 0, Double.random(in: 0..<100) < deployment.payloadSamplePercent {
+                record.payload = Self.payload(body, answer: answer, excluding: deployment.excludedInputs)
+            }
+            platform.predictionLog.record(record)
         }
         for shadow in deployment.variants where shadow.isShadow {
             mirror(body, to: shadow, deployment: deployment, requestID: requestID, platform: platform, tenant: context.tenantID)
@@ -101,9 +105,9 @@ final class PredictionGateway: Sendable {
     private func mirror(_ body: [UInt8], to shadow: DeploymentVariant, deployment: Deployment, requestID: String, platform: PlatformServices, tenant: TenantID) {
         let started = ContinuousClock.now
         @Sendable func log(_ status: Int, _ answer: ReplicaAnswer? = nil) {
-            Self.log(
-                status, answer, started: started, requestID: requestID + "~" + shadow.name, variant: shadow, of: deployment, platform: platform, tenant: tenant,
-                shadowOf: requestID)
+            platform.predictionLog.record(
+                Self.record(
+                    status, answer, started: started, requestID: requestID + "~" + shadow.name, variant: shadow, of: deployment, tenant: tenant, shadowOf: requestID))
         }
         guard let url = shadow.replicas.filter(\.isServing).compactMap(\.url).randomElement() else { return log(503) }
         guard shadowsInFlight.add(1, ordering: .relaxed).newValue <= Self.maximumShadowsInFlight else {
@@ -124,18 +128,27 @@ final class PredictionGateway: Sendable {
         }
     }
 
-    /// Hands an answer to the prediction log: how the variant's replica answered (the replica's headers carry the first
-    /// row's prediction) and how long it took since `started`.
-    static func log(
+    /// The prediction log's record of an answer: how the variant's replica answered (the replica's headers carry the
+    /// first row's prediction) and how long it took since `started`.
+    static func record(
         _ status: Int, _ answer: ReplicaAnswer?, started: ContinuousClock.Instant, requestID: String, variant: DeploymentVariant, of deployment: Deployment,
-        platform: PlatformServices, tenant: TenantID, shadowOf: String? = nil
-    ) {
+        tenant: TenantID, shadowOf: String? = nil
+    ) -> PredictionRecord {
         let elapsed = (ContinuousClock.now - started).components
-        platform.predictionLog.record(
-            PredictionRecord(
-                tenant: tenant, requestID: requestID, deploymentID: deployment.id, variant: variant.name, modelID: variant.modelID, version: variant.version,
-                status: status, latencyMs: Double(elapsed.seconds) * 1000 + Double(elapsed.attoseconds) / 1e15, rows: answer?.rows ?? 0, label: answer?.label,
-                value: answer?.value, shadowOf: shadowOf))
+        return PredictionRecord(
+            tenant: tenant, requestID: requestID, deploymentID: deployment.id, variant: variant.name, modelID: variant.modelID, version: variant.version,
+            status: status, latencyMs: Double(elapsed.seconds) * 1000 + Double(elapsed.attoseconds) / 1e15, rows: answer?.rows ?? 0, label: answer?.label,
+            value: answer?.value, shadowOf: shadowOf)
+    }
+
+    /// A sampled request's stored payload: its rows without the excluded inputs and the answer when it is JSON; nil
+    /// when the request is not JSON rows (nothing is stored).
+    static func payload(_ body: [UInt8], answer: ReplicaAnswer?, excluding excluded: Set<String>) -> (request: String, response: String?, excluded: [String])? {
+        guard let (request, removed) = Deployments.redacted(body, excluding: excluded) else { return nil }
+        let response = answer.flatMap { answer in
+            (try? JSONSerialization.jsonObject(with: Data(answer.body))) != nil ? String(decoding: answer.body, as: UTF8.self) : nil
+        }
+        return (request, response, removed)
     }
 
     /// The replica's answer, with the variant and request id added to a successful one.

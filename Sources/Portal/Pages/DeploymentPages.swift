@@ -107,6 +107,7 @@ enum DeploymentPages {
         view["canRollback"] = context.allows(.deploymentsWrite) && deployment.state == "active" && history.count >= 2
         view["canary"] = CanaryPages.view(try await platform.deployments.canaries(deployment.name, context: context), deployment: deployment)
         await platform.predictionLog.flush()  // so a prediction just tried here is counted
+        view["recent"] = DeploymentVariantPages.payloads(try await platform.deployments.payloads(deployment.name, limit: 10, context: context), deployment: deployment)
         view["results"] = DeploymentViews.results(try await platform.deployments.results(deployment.name, context: context))
         view["canTry"] = context.allows(.predict) && deployment.state == "active" && !inputs.isEmpty
         view["canStop"] = context.allows(.deploymentsWrite) && deployment.state == "active"

@@ -5,8 +5,8 @@ import Platform
 import Tenancy
 import WebServer
 
-/// Changing a deployment's variants from its page: add a variant (no traffic until given some) and roll a variant out
-/// to another model version.
+/// Changing a deployment from its page: add a variant (no traffic until given some), roll a variant out to another
+/// model version, and set the share of predictions whose payloads are stored (shown in "Recent predictions").
 enum DeploymentVariantPages {
     /// Adds the routes.
     static func add(to routes: inout PortalRoutes, pages: Pages) {
@@ -24,6 +24,14 @@ enum DeploymentVariantPages {
             }
         }
 
+        routes.post("/app/deployments/:deployment/payload-logging", access: .permission(.deploymentsWrite)) { request in
+            let name = try request.segment("deployment")
+            let percent = Double(request.form["sample_percent"].trimmingCharacters(in: .whitespaces)) ?? -1
+            return try await answer(request, pages: pages, name: name) {
+                _ = try await pages.environment.requirePlatform().deployments.setPayloadSampling(percent, deployment: name, context: try request.requireContext())
+            }
+        }
+
         routes.post("/app/deployments/:deployment/variants/:variant/rollout", access: .permission(.deploymentsWrite)) { request in
             let name = try request.segment("deployment")
             let context = try request.requireContext()
@@ -34,6 +42,22 @@ enum DeploymentVariantPages {
                     quota: JobsAPI.quota(for: context), context: context)
             }
         }
+    }
+
+    /// The recent-predictions section: the sampling share and the latest stored payloads.
+    static func payloads(_ payloads: [PredictionPayload], deployment: Deployment) -> [String: Any] {
+        [
+            "samplePercent": deployment.payloadSamplePercent == deployment.payloadSamplePercent.rounded()
+                ? String(Int(deployment.payloadSamplePercent)) : String(deployment.payloadSamplePercent),
+            "hasPayloads": !payloads.isEmpty,
+            "payloads": payloads.map { payload -> [String: Any] in
+                [
+                    "created": Pages.format(payload.createdAt), "variant": payload.variant, "status": payload.status,
+                    "request": String(payload.request.prefix(300)), "response": String((payload.response ?? "—").prefix(300)),
+                    "excluded": payload.excluded.isEmpty ? "—" : payload.excluded.joined(separator: ", "),
+                ]
+            },
+        ]
     }
 
     /// Runs `change`, then back to the deployment's page; a refusal shows on the page next to the variants.

@@ -12,7 +12,7 @@ extension DataSubjectRequestRunner {
     /// are found through `information_schema` and deleted after these, in name order.
     static let erasureOrder = [
         "data_exports", "mfa_recovery_codes", "sessions", "api_keys", "memberships", "invitations", "outbox", "custom_roles", "project_members", "users",
-        "tenant_settings", "retention_policies", "prediction_log", "deployment_canaries", "deployment_revisions", "deployment_replicas", "deployment_variants", "deployments", "model_promotions", "model_aliases", "model_versions", "registered_models", "runs", "experiments", "code_bundles",
+        "tenant_settings", "retention_policies", "prediction_payloads", "prediction_log", "deployment_canaries", "deployment_revisions", "deployment_replicas", "deployment_variants", "deployments", "model_promotions", "model_aliases", "model_versions", "registered_models", "runs", "experiments", "code_bundles",
         "job_artifacts", "job_log_chunks", "job_events", "job_attempts", "jobs",
         "feature_services", "feature_group_ingestions", "feature_push_requests", "online_features", "feature_rows", "feature_group_versions", "feature_groups", "entities",
         "dataset_versions", "datasets", "projects",
