@@ -4,6 +4,7 @@ import Learning
 import Logging
 import Platform
 import PostgresClient
+@testable import Portal
 import Residency
 import Tabular
 import Tenancy
@@ -139,6 +140,15 @@ import Testing
             let expired = try await RetentionService(router: cluster.server.environment.router, logger: Logger(label: "test")).enforce(owner.tenantID)
             let remaining = try await storedCount()
             #expect(expired["prediction_payloads"] == 3 && remaining == count - 3, "\(expired)")
+
+            // The page's charts: the traffic in 10-second steps per variant (the shadow's copies as their own line).
+            let timeline = try await platform.deployments.timeline("churn-roll", context: owner)
+            let mainBuckets = timeline.variants["main"] ?? []
+            #expect(mainBuckets.count >= 2 && mainBuckets.map(\.requests).reduce(0, +) >= seen.count, "\(timeline)")
+            #expect((timeline.variants["shadow"] ?? []).count >= 2 && mainBuckets.allSatisfy { $0.errors == 0 && $0.p99Milliseconds >= $0.p50Milliseconds })
+            let charts = DeploymentViews.charts(timeline)
+            #expect(charts.map { $0["title"] as? String } == ["requests per second", "p99 latency (ms)", "failed answers (%)"])
+            #expect(charts.allSatisfy { ($0["lines"] as? [[String: Any]])?.count == 2 }, "a line for main and one for the shadow")
 
             let main = try await deployment().variants.first { $0.name == "main" }!
             #expect(main.rolloutVersion == nil && main.replicas.filter(\.isServing).map(\.version) == [2], "\(main)")

@@ -6,7 +6,7 @@ import Testing
 
 /// `Upstream`: requests from a handler to another server on the handler's own event loop. A front server's route
 /// calls an upstream server and reports what came back, so every call really runs on an event loop.
-@Suite struct UpstreamTests {
+@Suite(.serialized, .timeLimit(.minutes(2))) struct UpstreamTests {
     /// One event loop, bodies up to 1 MiB.
     static let configuration: HTTPServerConfiguration = {
         var limits = HTTPServerLimits()
@@ -67,7 +67,7 @@ import Testing
 
     static func call(_ front: TestServer, _ query: String) async throws -> [String] {
         let client = try await front.connect()
-        client.defaultTimeout = .seconds(10)
+        client.defaultTimeout = .seconds(60)  // a busy test run may start the servers' loops late
         let response = try await client.request("GET", "/call?" + query)
         #expect(response.statusCode == 200)
         return String(decoding: response.body, as: UTF8.self).split(separator: "\n").map(String.init)
@@ -110,9 +110,8 @@ import Testing
     @Test func failuresAreNamedAndNothingHangs() async throws {
         try await Self.upstream { upstream in
             try await Self.front { front in
-                let began = ContinuousClock.now
+                // The upstream answers after 2 s: "timedOut" (not "200 late") shows the 500 ms deadline ended the wait.
                 #expect(try await Self.call(front, "port=\(upstream.port)&path=/slow&timeout_ms=500") == ["error timedOut"])
-                #expect(ContinuousClock.now - began < .seconds(2), "the deadline, not the upstream, ends the wait")
 
                 // A port nobody listens on: bind one, note it, close it.
                 let probe = try TestServer.start(routes: { _ in })

@@ -109,6 +109,7 @@ enum DeploymentPages {
         await platform.predictionLog.flush()  // so a prediction just tried here is counted
         view["recent"] = DeploymentVariantPages.payloads(try await platform.deployments.payloads(deployment.name, limit: 10, context: context), deployment: deployment)
         view["results"] = DeploymentViews.results(try await platform.deployments.results(deployment.name, context: context))
+        view["charts"] = DeploymentViews.charts(try await platform.deployments.timeline(deployment.name, context: context))
         view["canTry"] = context.allows(.predict) && deployment.state == "active" && !inputs.isEmpty
         view["canStop"] = context.allows(.deploymentsWrite) && deployment.state == "active"
         view["baseURL"] = Pages.baseURL(request)

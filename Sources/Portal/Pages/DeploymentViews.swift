@@ -86,6 +86,23 @@ enum DeploymentViews {
         ]
     }
 
+    /// Charts of the recent traffic per variant: requests a second, p99 latency and the share of failed answers; x is
+    /// seconds since the first bucket.
+    static func charts(_ timeline: DeploymentTimeline) -> [[String: Any]] {
+        let origin = timeline.variants.values.compactMap(\.first?.start).min() ?? Date()
+        func lines(_ value: (DeploymentTimeline.Bucket) -> Double) -> [SVGChart.Line] {
+            timeline.variants.sorted { $0.key < $1.key }.map { name, buckets in
+                SVGChart.Line(name: name, points: buckets.map { ($0.start.timeIntervalSince(origin), value($0)) })
+            }
+        }
+        let width = Double(timeline.bucketSeconds)
+        return [
+            SVGChart.chart(title: "requests per second", lines { Double($0.requests) / width }),
+            SVGChart.chart(title: "p99 latency (ms)", lines { $0.p99Milliseconds }),
+            SVGChart.chart(title: "failed answers (%)", lines { Double($0.errors) * 100 / Double(max($0.requests, 1)) }),
+        ].compactMap { $0 }
+    }
+
     /// The results section: per-variant figures and each comparison with the control in words.
     static func results(_ results: DeploymentResults) -> [String: Any] {
         func format(_ value: Double?, _ pattern: String) -> String { value.map { String(format: pattern, $0) } ?? "—" }
