@@ -49,7 +49,7 @@ struct ServingSetup {
             try await Task.sleep(for: .seconds(1.1))  // the gateway's routing cache holds a deployment for 1 s
             return ServingSetup(key: key, model: model, modelBytes: bytes.count, agent: agent, replicaPort: port, readySeconds: readySeconds)
         } catch {
-            agent.stop()
+            await agent.stopOffPool()
             throw error
         }
     }
@@ -106,6 +106,11 @@ final class BenchAgentProcess: Sendable {
     /// The last 4,000 characters the agent printed.
     func logTail() -> String {
         String(decoding: ((try? Data(contentsOf: URL(fileURLWithPath: logPath))) ?? Data()).suffix(4_000), as: UTF8.self)
+    }
+
+    /// ``stop()`` on a thread of its own, never the cooperative pool.
+    func stopOffPool() async {
+        _ = try? await BenchProcess.onOwnThread { [self] in stop() }
     }
 
     /// SIGTERM, then SIGKILL after 10 s (blocking the calling thread for that wait).

@@ -35,7 +35,16 @@ struct ServingBenchmark: Service {
 
     func run() async throws {
         let setup = try await ServingSetup.prepare(server: server, tenancy: tenancy, agents: agents, options: options)
-        defer { setup.agent.stop() }
+        do {
+            try await measure(setup)
+        } catch {
+            await setup.agent.stopOffPool()
+            throw error
+        }
+        await setup.agent.stopOffPool()
+    }
+
+    private func measure(_ setup: ServingSetup) async throws {
         var table: [(String, String)] = [
             ("model", "100 trees, \(setup.model.preprocessor.inputs.count) inputs, binary, \(setup.modelBytes) bytes"),
             ("replica ready after deploy (agent leases the job, fetches and checks the model, starts serving)", String(format: "%.2f s", setup.readySeconds)),

@@ -94,26 +94,33 @@ public final class PredictionLog: Sendable {
                  AS t(r, d, v, m, n, s, l, c, p, x, o)
             ON CONFLICT (tenant_id, request_id) DO NOTHING
             """
-        let sampled = records.filter { $0.payload != nil }
+        let sampled = records.compactMap { record in record.payload.map { (record, $0) } }
+        // The sampled payloads in one statement too; `excluded` travels as a JSON array per row.
+        let payloads: PostgresQuery = """
+            INSERT INTO prediction_payloads (tenant_id, request_id, deployment_id, variant, status, request, response, excluded)
+            SELECT \(tenant.rawValue), r, d::uuid, v, s, q::jsonb, NULLIF(a, '')::jsonb, ARRAY(SELECT jsonb_array_elements_text(e::jsonb))
+            FROM unnest(\(sampled.map(\.0.requestID)), \(sampled.map { $0.0.deploymentID.uuidString }), \(sampled.map(\.0.variant)),
+                        \(sampled.map(\.0.status)), \(sampled.map(\.1.request)), \(sampled.map { $0.1.response ?? "" }),
+                        \(sampled.map { Self.jsonArray($0.1.excluded) }))
+                 AS t(r, d, v, s, q, a, e)
+            ON CONFLICT (tenant_id, request_id) DO NOTHING
+            """
         try await context.router.withTenantTransaction(tenant) { connection in
             try await connection.execute(query)
-            guard !sampled.isEmpty else { return }
-            for record in sampled {
-                guard let payload = record.payload else { continue }
-                try await connection.execute(
-                    """
-                    INSERT INTO prediction_payloads (tenant_id, request_id, deployment_id, variant, status, request, response, excluded)
-                    VALUES (\(tenant.rawValue), \(record.requestID), \(record.deploymentID), \(record.variant), \(record.status),
-                            \(payload.request)::jsonb, \(payload.response)::jsonb, \(payload.excluded))
-                    ON CONFLICT (tenant_id, request_id) DO NOTHING
-                    """
-                )
-            }
+            if !sampled.isEmpty { try await connection.execute(payloads) }
         }
     }
 }
 
+extension PredictionLog {
+    /// `names` as a JSON array of strings.
+    static func jsonArray(_ names: [String]) -> String {
+        String(decoding: (try? JSONSerialization.data(withJSONObject: names)) ?? Data("[]".utf8), as: UTF8.self)
+    }
+}
+
 /// Flushes the ``PredictionLog`` every 250 ms, and once more on shutdown.
+
 struct PredictionLogService: Service {
     let log: PredictionLog
 
